@@ -1,0 +1,37 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '@authfarm/config';
+import { CredentialsModule } from '@authfarm/credentials';
+import { PlatformModule } from '@authfarm/platform';
+import { SessionStoreModule } from '@authfarm/session-store';
+import { AuthReadiness } from './auth.readiness.js';
+import { ENTITIES, dataSourceOptions } from './database/data-source.js';
+import { JwksController } from './jwks/jwks.controller.js';
+import { OwnJwtKeys } from './jwks/own-jwt-keys.js';
+import { AuthController } from './login/auth.controller.js';
+import { LocalStrategy } from './login/local.strategy.js';
+import { LoginService } from './login/login.service.js';
+import { SigningModule } from './tokens/signing.module.js';
+import { TokenSessionsService } from './tokens/token-sessions.service.js';
+import { PasswordHasher } from './users/password-hasher.js';
+import { UsersService } from './users/users.service.js';
+
+/** The auth service: users, logins, and the only holder of the signing key. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot(config, AuthReadiness),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 30, retryDelay: 1000 }),
+        TypeOrmModule.forFeature(ENTITIES),
+        SessionStoreModule,
+        SigningModule,
+        CredentialsModule.forRoot(OwnJwtKeys),
+      ],
+      controllers: [AuthController, JwksController],
+      providers: [PasswordHasher, UsersService, LocalStrategy, LoginService, TokenSessionsService],
+    };
+  }
+}

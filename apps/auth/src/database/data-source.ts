@@ -1,0 +1,26 @@
+import type { DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '@authfarm/config';
+import { RefreshToken } from '../tokens/refresh-token.entity.js';
+import { TokenSession } from '../tokens/token-session.entity.js';
+import { User } from '../users/user.entity.js';
+import { InitialSchema1764380000000 } from './migrations/1764380000000-initial-schema.js';
+
+export const ENTITIES = [User, TokenSession, RefreshToken];
+export const MIGRATIONS = [InitialSchema1764380000000];
+
+/** TypeORM options. The schema comes from migrations only: `synchronize` stays off. */
+export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.env.DATABASE_URL,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: 10,
+      connectionTimeoutMillis: config.env.STORE_TIMEOUT_MS * 2,
+      query_timeout: config.env.STORE_TIMEOUT_MS * 4,
+    },
+  };
+}

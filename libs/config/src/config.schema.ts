@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** The credential kinds a farm can enable. */
+export const AUTH_MODES = ['session', 'jwt'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export const JWT_ALGORITHMS = ['HS256', 'EdDSA', 'ES256', 'RS256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+export const SESSION_STORES = ['redis', 'postgres', 'memory'] as const;
+export type SessionStoreKind = (typeof SESSION_STORES)[number];
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const commaList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+/**
+ * Every environment variable any authfarm process reads, with its default.
+ * Names are the operator contract shared by the local farm, compose and Kubernetes.
+ */
+export const envSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port(0),
+  GATEWAY_PORT: port(8080),
+  REPLICA_ID: z.string().min(1).default('resource-1'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
+
+  AUTH_MODES: commaList.default(['session', 'jwt']).pipe(z.array(z.enum(AUTH_MODES)).min(1)),
+  DEFAULT_AUTH_MODE: z.enum(AUTH_MODES).optional(),
+
+  SESSION_STORE: z.enum(SESSION_STORES).default('redis'),
+  SESSION_IDLE_TTL: seconds(30 * 60),
+  SESSION_ABSOLUTE_TTL: seconds(8 * 60 * 60),
+  SESSION_TOUCH_INTERVAL: seconds(60),
+
+  JWT_ALG: z.enum(JWT_ALGORITHMS).default('EdDSA'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits)').optional(),
+  JWT_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  JWT_PRIVATE_KEY: z.string().min(1).optional(),
+  JWT_TTL: seconds(300),
+  JWT_LEEWAY: z.coerce.number().int().min(0).max(60).default(5),
+  JWT_ISSUER: z.string().min(1).default('authfarm'),
+  JWT_AUDIENCE: z.string().min(1).default('authfarm-api'),
+  JWT_VERIFIED_CACHE: z.coerce.number().int().min(0).default(10_000),
+  REFRESH_TTL: seconds(14 * 24 * 60 * 60),
+
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default('authfarm:'),
+  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/authfarm'),
+  STORE_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
+
+  AUTH_URL: z.url().default('http://127.0.0.1:3001'),
+  RESOURCE_UPSTREAMS: commaList.pipe(z.array(z.url())).optional(),
+  RESOURCE_DNS: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d+$/, 'must be host:port')
+    .optional(),
+  DNS_REFRESH_MS: z.coerce.number().int().positive().default(5000),
+  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  GATEWAY_MAX_HEADER_BYTES: z.coerce.number().int().positive().default(16 * 1024),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+export type Env = z.output<typeof envSchema>;

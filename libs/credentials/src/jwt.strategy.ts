@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { Metrics } from '@authfarm/platform';
+import type { AccessTokenClaims } from './access-token.js';
+import { AccessTokenVerifier } from './access-token-verifier.js';
+import { JwtVerificationError } from './jwt-verifier.js';
+import type { Principal } from './principal.js';
+
+type VerifyCallback = (error: Error | null, payload?: AccessTokenClaims) => void;
+
+/**
+ * Bearer access tokens through passport-jwt, with its verifier swapped for ours: passport-jwt's
+ * default (jsonwebtoken) re-parses keys on every call and measured 40-70x slower here
+ * (docs/decisions/0002-jwt-library.md). passport-jwt exposes `JwtVerifier` for exactly this.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    verifier: AccessTokenVerifier,
+    private readonly metrics: Metrics,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // Keys are chosen per token by kid inside the verifier; this value is never used.
+      secretOrKeyProvider: (_req: unknown, _token: string, done: (e: null, k: string) => void) =>
+        done(null, 'by-kid'),
+    });
+    (Strategy as unknown as { JwtVerifier: unknown }).JwtVerifier = (
+      token: string,
+      _key: unknown,
+      _options: unknown,
+      done: VerifyCallback,
+    ) => {
+      const start = process.hrtime.bigint();
+      verifier.verify(token).then(
+        (claims) => {
+          this.metrics.verifyDuration('jwt', Number(process.hrtime.bigint() - start) / 1e9);
+          done(null, claims);
+        },
+        (error: unknown) => {
+          const expired = error instanceof JwtVerificationError && error.reason === 'expired';
+          this.metrics.authOutcome('jwt', expired ? 'expired' : 'invalid');
+          done(error as Error);
+        },
+      );
+    };
+  }
+
+  validate(claims: AccessTokenClaims): Principal {
+    this.metrics.authOutcome('jwt', 'ok');
+    return { sub: claims.sub, username: claims.preferred_username, sid: claims.sid, mode: 'jwt' };
+  }
+}

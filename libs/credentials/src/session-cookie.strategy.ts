@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-strategy';
+import { Metrics } from '@authfarm/platform';
+import { SessionStore, sessionIdOf } from '@authfarm/session-store';
+import { SESSION_COOKIE, readCookie } from './access-token.js';
+import type { Principal } from './principal.js';
+
+interface CookieRequest {
+  headers: { cookie?: string };
+}
+
+/**
+ * The `__Host-sid` cookie, checked against the shared store with exactly one round trip
+ * (read + idle refresh together). A store that cannot answer is an error (503), not a failed
+ * login: the client's session may be fine.
+ */
+@Injectable()
+export class SessionCookieStrategy extends PassportStrategy(Strategy, 'session-cookie') {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly metrics: Metrics,
+  ) {
+    super();
+  }
+
+  override authenticate(req: CookieRequest): void {
+    const secret = readCookie(req.headers.cookie, SESSION_COOKIE);
+    if (secret === undefined) return this.fail(401);
+    const id = sessionIdOf(secret);
+    if (id === undefined) {
+      this.metrics.authOutcome('session', 'invalid');
+      return this.fail(401);
+    }
+    const start = process.hrtime.bigint();
+    this.metrics.storeRoundTrip(this.store.kind, 'touch');
+    this.store.touch(id, Date.now()).then(
+      (record) => {
+        this.metrics.verifyDuration('session', Number(process.hrtime.bigint() - start) / 1e9);
+        if (!record) {
+          this.metrics.authOutcome('session', 'revoked');
+          return this.fail(401);
+        }
+        this.metrics.authOutcome('session', 'ok');
+        const principal: Principal = {
+          sub: record.userId,
+          username: record.username,
+          sid: id,
+          mode: 'session',
+        };
+        this.success(principal);
+      },
+      (error: unknown) => {
+        this.metrics.authOutcome('session', 'unavailable');
+        this.error(error as Error);
+      },
+    );
+  }
+
+  validate(): never {
+    throw new Error('unused: authenticate() is overridden');
+  }
+}

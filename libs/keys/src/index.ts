@@ -1,0 +1,11 @@
+export {
+  generateKeyMaterial,
+  jwkThumbprint,
+  loadSigningKey,
+  publicJwk,
+  secretKid,
+  verificationKeyFromJwk,
+  type PublicJwk,
+  type SigningKey,
+  type VerificationKey,
+} from './signing-key.js';

@@ -1,0 +1,53 @@
+import 'reflect-metadata';
+import type { IncomingMessage } from 'node:http';
+import { Logger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AppConfig } from '@authfarm/config';
+import { AllExceptionsFilter } from './all-exceptions.filter.js';
+import { Metrics } from './metrics.js';
+import { requestIdFrom } from './request-id.js';
+
+const LEVELS: Record<AppConfig['env']['LOG_LEVEL'], LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  log: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+};
+
+/** Creates a Fastify-backed Nest app with the farm-wide error, request-id and metrics wiring. */
+export async function createHttpApp(
+  module: unknown,
+  config: AppConfig,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: 16 * 1024,
+    requestIdHeader: false,
+    genReqId: (req: IncomingMessage) => requestIdFrom(req.headers),
+    trustProxy: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
+    logger: LEVELS[config.env.LOG_LEVEL],
+    bufferLogs: false,
+  });
+  app.useGlobalFilters(new AllExceptionsFilter());
+  const metrics = app.get(Metrics);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.request(request.routeOptions.url ?? 'unmatched', reply.statusCode);
+  });
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Listens on HOST:PORT and tells a parent process (the farm runner) which port it got. */
+export async function listen(app: INestApplication, config: AppConfig, port: number): Promise<number> {
+  await app.listen(port, config.env.HOST);
+  const address = app.getHttpServer().address() as { port: number };
+  new Logger(config.service).log(`listening on http://${config.env.HOST}:${address.port}`);
+  process.send?.({ type: 'listening', port: address.port });
+  return address.port;
+}

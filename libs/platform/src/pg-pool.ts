@@ -1,0 +1,15 @@
+import pg from 'pg';
+
+/** A pg pool whose queries fail within the store timeout when Postgres is away. */
+export function createPgPool(url: string, timeoutMs: number, max = 10): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: timeoutMs * 2,
+    query_timeout: timeoutMs * 2,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection must not crash the process.
+  pool.on('error', () => undefined);
+  return pool;
+}

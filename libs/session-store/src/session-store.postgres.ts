@@ -1,0 +1,146 @@
+import type pg from 'pg';
+import { AppError } from '@authfarm/platform';
+import {
+  SessionStore,
+  type SessionRecord,
+  type SessionTimeouts,
+  type StoredSession,
+} from './session-store.js';
+
+// One statement, one round trip: read a live session and, when the last touch is older than the
+// touch interval, refresh its idle expiry. Named so Postgres plans it once per connection.
+const TOUCH: pg.QueryConfig = {
+  name: 'authfarm_session_touch',
+  text: `WITH live AS (
+    SELECT user_id, username, created_at, last_seen_at, absolute_expires_at, user_agent
+      FROM sessions
+     WHERE id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2
+  ), touched AS (
+    UPDATE sessions
+       SET last_seen_at = $2, idle_expires_at = LEAST($4::timestamptz, absolute_expires_at)
+     WHERE id = $1 AND last_seen_at <= $3 AND EXISTS (SELECT 1 FROM live)
+     RETURNING last_seen_at
+  )
+  SELECT live.*, (SELECT last_seen_at FROM touched) AS touched_at FROM live`,
+};
+
+interface SessionRow {
+  id?: string;
+  user_id: string;
+  username: string;
+  created_at: Date;
+  last_seen_at: Date;
+  absolute_expires_at: Date;
+  user_agent: string;
+  touched_at?: Date | null;
+}
+
+/** Sessions as rows of the `sessions` table (created by the auth service's migrations). */
+export class PostgresSessionStore extends SessionStore {
+  readonly kind = 'postgres' as const;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly timeouts: SessionTimeouts,
+  ) {
+    super();
+  }
+
+  async create(id: string, record: SessionRecord): Promise<void> {
+    await this.query(
+      `INSERT INTO sessions (id, user_id, username, created_at, last_seen_at, idle_expires_at,
+                             absolute_expires_at, user_agent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        id,
+        record.userId,
+        record.username,
+        new Date(record.createdAt),
+        new Date(record.lastSeenAt),
+        new Date(Math.min(record.lastSeenAt + this.timeouts.idleMs, record.absoluteExpiresAt)),
+        new Date(record.absoluteExpiresAt),
+        record.userAgent,
+      ],
+    );
+  }
+
+  async touch(id: string, now: number): Promise<SessionRecord | undefined> {
+    const { rows } = await this.query<SessionRow>({
+      ...TOUCH,
+      values: [
+        id,
+        new Date(now),
+        new Date(now - this.timeouts.touchIntervalMs),
+        new Date(now + this.timeouts.idleMs),
+      ],
+    });
+    const row = rows[0];
+    if (!row) return undefined;
+    return { ...fromRow(row), lastSeenAt: (row.touched_at ?? row.last_seen_at).getTime() };
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const { rowCount } = await this.query('DELETE FROM sessions WHERE id = $1', [id]);
+    return rowCount === 1;
+  }
+
+  async listForUser(userId: string, now: number): Promise<StoredSession[]> {
+    const { rows } = await this.query<SessionRow & { id: string }>(
+      `SELECT id, user_id, username, created_at, last_seen_at, absolute_expires_at, user_agent
+         FROM sessions
+        WHERE user_id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2
+        ORDER BY created_at`,
+      [userId, new Date(now)],
+    );
+    return rows.map((row) => ({ id: row.id, ...fromRow(row) }));
+  }
+
+  async deleteAllForUser(userId: string): Promise<number> {
+    const { rowCount } = await this.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
+    return rowCount ?? 0;
+  }
+
+  /** Removes expired rows; Postgres has no TTL, so the auth service calls this periodically. */
+  async sweepExpired(now: number): Promise<number> {
+    const { rowCount } = await this.query(
+      'DELETE FROM sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1',
+      [new Date(now)],
+    );
+    return rowCount ?? 0;
+  }
+
+  async ping(): Promise<boolean> {
+    return this.pool.query('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async query<R extends object = object>(
+    query: string | pg.QueryConfig,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(query as string, values);
+    } catch (error) {
+      throw new AppError('SESSION_STORE_UNAVAILABLE', `postgres: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function fromRow(row: SessionRow): SessionRecord {
+  return {
+    userId: row.user_id,
+    username: row.username,
+    createdAt: row.created_at.getTime(),
+    lastSeenAt: row.last_seen_at.getTime(),
+    absoluteExpiresAt: row.absolute_expires_at.getTime(),
+    userAgent: row.user_agent,
+  };
+}

@@ -1,0 +1,54 @@
+import type { SessionStoreKind } from '@authfarm/config';
+
+/** What the server keeps for one cookie session. Times are epoch milliseconds. */
+export interface SessionRecord {
+  userId: string;
+  username: string;
+  createdAt: number;
+  lastSeenAt: number;
+  absoluteExpiresAt: number;
+  userAgent: string;
+}
+
+export interface StoredSession extends SessionRecord {
+  id: string;
+}
+
+/** Idle and absolute timeouts (OWASP session management), and how often a read refreshes idle. */
+export interface SessionTimeouts {
+  idleMs: number;
+  absoluteMs: number;
+  /** A read refreshes `lastSeenAt` only when it is older than this: saves a write per request. */
+  touchIntervalMs: number;
+}
+
+/**
+ * The shared session store: the swap point between Redis, Postgres and per-process memory.
+ * Implementations throw `AppError('SESSION_STORE_UNAVAILABLE')` when the store cannot answer.
+ */
+export abstract class SessionStore {
+  abstract readonly kind: SessionStoreKind;
+
+  /** Stores a new session under its id (the hash of the cookie secret, never the secret). */
+  abstract create(id: string, record: SessionRecord): Promise<void>;
+
+  /**
+   * Reads a live session and refreshes its idle timeout, in exactly one round trip.
+   * Returns undefined for an unknown, idle-expired or absolutely expired session.
+   */
+  abstract touch(id: string, now: number): Promise<SessionRecord | undefined>;
+
+  /** Deletes one session; true when it existed. */
+  abstract delete(id: string): Promise<boolean>;
+
+  /** The live sessions of one user. */
+  abstract listForUser(userId: string, now: number): Promise<StoredSession[]>;
+
+  /** Deletes every session of one user; returns how many ended. */
+  abstract deleteAllForUser(userId: string): Promise<number>;
+
+  /** True when the store answers. */
+  abstract ping(): Promise<boolean>;
+
+  abstract close(): Promise<void>;
+}
