@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { envSchema, type AuthMode, type Env } from './config.schema.js';
 
 /** Which process is loading its configuration: requirements differ per service. */
-export type ServiceName = 'auth' | 'resource' | 'gateway' | 'migrate';
+export type ServiceName = 'auth' | 'resource' | 'gateway' | 'migrate' | 'farm';
 
 /** Raised for a configuration the process must not start with. The message names the variable. */
 export class ConfigError extends Error {
@@ -56,7 +56,7 @@ export class AppConfig {
 
   // A missing secret is never generated here: only the local farm runner may do that (issue #2).
   private checkKeyMaterial(): void {
-    if (!this.enabled('jwt') || this.service === 'gateway' || this.service === 'migrate') return;
+    if (!this.enabled('jwt') || !['auth', 'resource'].includes(this.service)) return;
     const symmetric = this.env.JWT_ALG === 'HS256';
     if (symmetric && !this.env.JWT_SECRET) {
       throw new ConfigError('JWT_SECRET: required when JWT_ALG=HS256 and jwt mode is enabled');

@@ -30,6 +30,7 @@ export const envSchema = z.object({
   PORT: port(0),
   GATEWAY_PORT: port(8080),
   REPLICA_ID: z.string().min(1).default('resource-1'),
+  REPLICAS: z.coerce.number().int().min(1).max(32).default(3),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
 
   AUTH_MODES: commaList.default(['session', 'jwt']).pipe(z.array(z.enum(AUTH_MODES)).min(1)),

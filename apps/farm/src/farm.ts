@@ -1,0 +1,121 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppConfig } from '@authfarm/config';
+import { generateKeyMaterial } from '@authfarm/keys';
+import { spawnService, type ServiceProcess } from './service-process.js';
+import { ensurePostgres, ensureRedis, type StoreHandle } from './stores.js';
+
+const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const SCRIPTS = {
+  auth: join(DIST, 'auth/src/main.js'),
+  migrate: join(DIST, 'auth/src/migrate.js'),
+  resource: join(DIST, 'resource/src/main.js'),
+  gateway: join(DIST, 'gateway/src/main.js'),
+};
+
+export interface FarmOptions {
+  /** Environment for every service (the operator contract); defaults are applied per variable. */
+  env?: Record<string, string | undefined>;
+  log?: (line: string) => void;
+}
+
+export interface Farm {
+  gatewayUrl: string;
+  auth: ServiceProcess;
+  replicas: ServiceProcess[];
+  gateway: ServiceProcess;
+  config: AppConfig;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole farm on loopback: stores (reused or private), migrations, the auth service,
+ * `REPLICAS` resource replicas and the gateway, each its own process, all ready on return.
+ * Secrets and keys missing from `env` are generated here, for this local farm only.
+ */
+export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const config = new AppConfig('farm', clean(options.env ?? {}));
+  const env = config.env;
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const children: ServiceProcess[] = [];
+  const stop = async () => {
+    await Promise.all(children.reverse().map((c) => c.stop()));
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    const stores: StoreHandle[] = [];
+    const redis = await ensureRedis(env.REDIS_URL);
+    stores.push(redis);
+    const postgres = await ensurePostgres(env.DATABASE_URL);
+    stores.push(postgres);
+    cleanups.push(() => Promise.all(stores.map((s) => s.stop())).then(() => undefined));
+    for (const s of stores) if (s.started) log(`[farm] started a private store at ${s.url}`);
+
+    const shared: Record<string, string> = {
+      ...clean(options.env ?? {}),
+      REDIS_URL: redis.url,
+      DATABASE_URL: postgres.url,
+      ...localKeys(config, cleanups),
+    };
+    migrate(shared);
+
+    const auth = await spawnService({ name: 'auth', script: SCRIPTS.auth, env: { ...shared, PORT: '0' }, log });
+    children.push(auth);
+    const replicas = await Promise.all(
+      Array.from({ length: env.REPLICAS }, (_, i) =>
+        spawnService({
+          name: `resource-${i + 1}`,
+          script: SCRIPTS.resource,
+          env: { ...shared, PORT: '0', REPLICA_ID: `resource-${i + 1}`, AUTH_URL: auth.url },
+          log,
+        }),
+      ),
+    );
+    children.push(...replicas);
+    const gateway = await spawnService({
+      name: 'gateway',
+      script: SCRIPTS.gateway,
+      env: {
+        ...shared,
+        AUTH_URL: auth.url,
+        RESOURCE_UPSTREAMS: replicas.map((r) => r.url).join(','),
+      },
+      log,
+    });
+    children.push(gateway);
+    return { gatewayUrl: gateway.url, auth, replicas, gateway, config, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Runs the database migrations once, before any service starts. */
+function migrate(env: Record<string, string>): void {
+  const result = spawnSync(process.execPath, [SCRIPTS.migrate], { env, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`migrations failed: ${result.stderr || result.stdout}`);
+}
+
+// Generated only here, for this farm: the services themselves refuse to start without keys.
+function localKeys(config: AppConfig, cleanups: Array<() => void>): Record<string, string> {
+  const env = config.env;
+  if (env.JWT_ALG === 'HS256') {
+    return env.JWT_SECRET ? {} : { JWT_SECRET: generateKeyMaterial('HS256').secret as string };
+  }
+  if (env.JWT_PRIVATE_KEY_FILE || env.JWT_PRIVATE_KEY) return {};
+  const dir = mkdtempSync(join(tmpdir(), 'authfarm-keys-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, `jwt-${env.JWT_ALG}.pem`);
+  writeFileSync(file, generateKeyMaterial(env.JWT_ALG).privateKeyPem as string, { mode: 0o600 });
+  return { JWT_PRIVATE_KEY_FILE: file };
+}
+
+function clean(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
+}

@@ -1,0 +1,74 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { stopChild } from './stores.js';
+
+export interface ServiceProcess {
+  name: string;
+  url: string;
+  port: number;
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface SpawnOptions {
+  name: string;
+  script: string;
+  env: Record<string, string>;
+  /** Where each prefixed log line goes; defaults to stdout. */
+  log: (line: string) => void;
+  timeoutMs?: number;
+}
+
+/**
+ * Starts one service as a child process and resolves once it listens and `/health/ready`
+ * answers 200. The child reports its port over IPC, so services can listen on port 0.
+ */
+export async function spawnService(options: SpawnOptions): Promise<ServiceProcess> {
+  const child = fork(options.script, [], {
+    env: { ...options.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => options.log(`[${options.name}] ${line}`));
+  }
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${options.name} did not start within ${options.timeoutMs ?? 30_000} ms`)),
+      options.timeoutMs ?? 30_000,
+    );
+    child.on('message', (message: { type?: string; port?: number }) => {
+      if (message.type === 'listening' && message.port) {
+        clearTimeout(timer);
+        resolve(message.port);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${options.name} exited with code ${code} before listening`));
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url, options.timeoutMs ?? 30_000, options.name);
+  return {
+    name: options.name,
+    url,
+    port,
+    child,
+    stop: (signal?: NodeJS.Signals) =>
+      signal === 'SIGKILL' ? Promise.resolve(void child.kill('SIGKILL')) : stopChild(child),
+  };
+}
+
+/** Polls `/health/ready` until it answers 200 (readiness has no event to wait on). */
+export async function waitReady(url: string, timeoutMs: number, name: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${name} not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

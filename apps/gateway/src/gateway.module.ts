@@ -1,0 +1,16 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AppConfig } from '@authfarm/config';
+import { Metrics } from '@authfarm/platform';
+import { ProxyServer } from './proxy/proxy.server.js';
+import { Routes } from './upstreams/routes.js';
+
+/** The gateway: routing and upstream pools. It authenticates nothing; the replicas do. */
+@Module({})
+export class GatewayModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      providers: [{ provide: AppConfig, useValue: config }, Metrics, Routes, ProxyServer],
+    };
+  }
+}

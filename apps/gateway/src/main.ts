@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfigOrExit } from '@authfarm/config';
+import { GatewayModule } from './gateway.module.js';
+import { ProxyServer } from './proxy/proxy.server.js';
+
+const config = loadConfigOrExit('gateway');
+const app = await NestFactory.createApplicationContext(GatewayModule.forRoot(config), {
+  logger: ['fatal', 'error', 'warn', 'log'],
+});
+const proxy = app.get(ProxyServer);
+const port = await proxy.listen(config.env.GATEWAY_PORT, config.env.HOST);
+new Logger('gateway').log(`listening on http://${config.env.HOST}:${port}`);
+process.send?.({ type: 'listening', port });
+
+// Drain: stop accepting, let in-flight requests finish, then exit.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    void proxy
+      .close()
+      .then(() => app.close())
+      .then(() => process.exit(0));
+  });
+}
