@@ -1,26 +1,26 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { TEST_DATABASE, testEnv } from './test-env.js';
+import { TEST_DATABASE } from './global-setup.js';
 
 /** Removes what the tests wrote: the test database and every key under the run's prefix. */
-export default async function globalTeardown(): Promise<void> {
+export default async function globalTeardown() {
   const stores = globalThis.__authfarmStores;
   if (!stores) return;
   globalThis.__authfarmStores = undefined;
-  const env = testEnv();
-  const redis = new Redis(env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(process.env.AUTHFARM_TEST_REDIS_URL, { lazyConnect: true });
   try {
     await redis.connect();
+    const prefix = `authfarm-test:${process.env.AUTHFARM_TEST_RUN}:`;
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.keyPrefix}*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) await redis.del(...keys);
     } while (cursor !== '0');
   } finally {
     redis.disconnect();
   }
-  const admin = new URL(env.databaseUrl);
+  const admin = new URL(process.env.AUTHFARM_TEST_DATABASE_URL);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
