@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -7,7 +8,9 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
@@ -18,7 +21,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/libs/*/src/**', '../../libs/**'], message: 'Import a lib through @authfarm/<lib>.' },
+            {
+              group: ['**/libs/*/src/**', '../../libs/**'],
+              message: 'Import a lib through @authfarm/<lib>.',
+            },
             { group: ['@authfarm/*/*'], message: 'Import a lib through its public entry only.' },
           ],
         },
@@ -35,7 +41,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.js'],
-    languageOptions: { globals: { process: 'readonly' } },
+    files: ['**/*.js'],
+    languageOptions: { globals: globals.node },
   },
 );

@@ -14,7 +14,11 @@ import {
 import { testEnv } from '../support/test-env.js';
 
 const MINUTE = 60_000;
-const timeouts: SessionTimeouts = { idleMs: 30 * MINUTE, absoluteMs: 8 * 60 * MINUTE, touchIntervalMs: MINUTE };
+const timeouts: SessionTimeouts = {
+  idleMs: 30 * MINUTE,
+  absoluteMs: 8 * 60 * MINUTE,
+  touchIntervalMs: MINUTE,
+};
 
 interface Harness {
   store: SessionStore;
@@ -84,7 +88,10 @@ describe.each([
   });
   afterAll(async () => h.close());
 
-  async function newSession(userId?: string, at = now): Promise<{ id: string; record: SessionRecord }> {
+  async function newSession(
+    userId?: string,
+    at = now,
+  ): Promise<{ id: string; record: SessionRecord }> {
     const id = sessionIdOf(newSessionSecret()) as string;
     const record: SessionRecord = {
       userId: userId ?? (await h.newUser()),
@@ -155,12 +162,26 @@ describe.each([
 describe('an unreachable session store', () => {
   // Guards against a request hanging (or turning into a 500) while the store is down.
   it.each([
-    ['redis', () => new RedisSessionStore(createRedisClient('redis://127.0.0.1:1', 200, 'dead'), 'x:', timeouts)],
-    ['postgres', () => new PostgresSessionStore(createPgPool('postgres://postgres@127.0.0.1:1/x', 200), timeouts)],
+    [
+      'redis',
+      () =>
+        new RedisSessionStore(
+          createRedisClient('redis://127.0.0.1:1', 200, 'dead'),
+          'x:',
+          timeouts,
+        ),
+    ],
+    [
+      'postgres',
+      () =>
+        new PostgresSessionStore(createPgPool('postgres://postgres@127.0.0.1:1/x', 200), timeouts),
+    ],
   ])('%s: fails fast with SESSION_STORE_UNAVAILABLE', async (_kind, make) => {
     const store = make();
     const started = Date.now();
-    await expect(store.touch('id', Date.now())).rejects.toMatchObject({ code: 'SESSION_STORE_UNAVAILABLE' });
+    await expect(store.touch('id', Date.now())).rejects.toMatchObject({
+      code: 'SESSION_STORE_UNAVAILABLE',
+    });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await store.ping()).toBe(false);
     await store.close();

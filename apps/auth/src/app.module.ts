@@ -24,7 +24,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forRoot(config, AuthReadiness),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 30, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config),
+          retryAttempts: 30,
+          retryDelay: 1000,
+        }),
         TypeOrmModule.forFeature(ENTITIES),
         SessionStoreModule,
         SigningModule,

@@ -8,7 +8,10 @@ import { generateKeyMaterial } from '@authfarm/keys';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { ensurePostgres, ensureRedis, type StoreHandle } from './stores.js';
 
-const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// The services always run from the build: dist/apps when this file is itself built, or the
+// repository's dist/apps when it runs from source (the e2e tests).
+const here = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const DIST = here.endsWith('dist') ? join(here, 'apps') : join(here, 'dist', 'apps');
 const SCRIPTS = {
   auth: join(DIST, 'auth/src/main.js'),
   migrate: join(DIST, 'auth/src/migrate.js'),
@@ -63,7 +66,12 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     };
     migrate(shared);
 
-    const auth = await spawnService({ name: 'auth', script: SCRIPTS.auth, env: { ...shared, PORT: '0' }, log });
+    const auth = await spawnService({
+      name: 'auth',
+      script: SCRIPTS.auth,
+      env: { ...shared, PORT: '0' },
+      log,
+    });
     children.push(auth);
     const replicas = await Promise.all(
       Array.from({ length: env.REPLICAS }, (_, i) =>

@@ -29,11 +29,15 @@ export async function spawnService(options: SpawnOptions): Promise<ServiceProces
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => options.log(`[${options.name}] ${line}`));
+    if (stream)
+      createInterface({ input: stream }).on('line', (line) =>
+        options.log(`[${options.name}] ${line}`),
+      );
   }
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`${options.name} did not start within ${options.timeoutMs ?? 30_000} ms`)),
+      () =>
+        reject(new Error(`${options.name} did not start within ${options.timeoutMs ?? 30_000} ms`)),
       options.timeoutMs ?? 30_000,
     );
     child.on('message', (message: { type?: string; port?: number }) => {

@@ -32,7 +32,18 @@ export async function ensureRedis(url: string): Promise<StoreHandle> {
   const freePort = await findFreePort();
   const child = spawn(
     binary,
-    ['--port', String(freePort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    [
+      '--port',
+      String(freePort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
     { stdio: 'ignore' },
   );
   await waitUntil(() => redisAnswers('127.0.0.1', freePort), 10_000, 'private redis-server');
@@ -77,12 +88,28 @@ async function startPrivatePostgres(target: URL): Promise<StoreHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'authfarm-pg-'));
   chmodSync(dir, 0o777);
   const data = join(dir, 'data');
-  const [initCmd, initArgs] = wrap(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust']);
+  const [initCmd, initArgs] = wrap(join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '-A',
+    'trust',
+  ]);
   const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
   if (init.status !== 0) throw new StoreSetupError(`initdb failed: ${init.stderr}`);
   const freePort = await findFreePort();
   const [cmd, args] = wrap(join(bin, 'postgres'), [
-    '-D', data, '-p', String(freePort), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
+    '-D',
+    data,
+    '-p',
+    String(freePort),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
   ]);
   const child = spawn(cmd, args, { stdio: 'ignore' });
   const url = `postgres://postgres@127.0.0.1:${freePort}${target.pathname}`;
@@ -99,7 +126,8 @@ async function startPrivatePostgres(target: URL): Promise<StoreHandle> {
 
 async function createDatabaseIfMissing(url: URL): Promise<void> {
   const name = decodeURIComponent(url.pathname.slice(1));
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new StoreSetupError(`DATABASE_URL: unsupported database name "${name}"`);
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new StoreSetupError(`DATABASE_URL: unsupported database name "${name}"`);
   const client = new pg.Client({ connectionString: adminUrl(url) });
   await client.connect();
   try {
@@ -149,7 +177,8 @@ async function postgresAnswers(url: string): Promise<boolean> {
 }
 
 function findBinary(names: string[], dirs: string[]): string | undefined {
-  for (const dir of dirs) for (const name of names) if (existsSync(join(dir, name))) return join(dir, name);
+  for (const dir of dirs)
+    for (const name of names) if (existsSync(join(dir, name))) return join(dir, name);
   return undefined;
 }
 
@@ -171,10 +200,15 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new StoreSetupError(`${what} did not become ready in ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new StoreSetupError(`${what} did not become ready in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

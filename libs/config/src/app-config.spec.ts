@@ -31,7 +31,11 @@ describe('AppConfig', () => {
   });
 
   it('parses the enabled modes as a comma list and honours the default mode', () => {
-    const config = load('resource', { AUTH_MODES: 'jwt, session', JWT_ALG: 'HS256', JWT_SECRET: SECRET });
+    const config = load('resource', {
+      AUTH_MODES: 'jwt, session',
+      JWT_ALG: 'HS256',
+      JWT_SECRET: SECRET,
+    });
     expect(config.env.AUTH_MODES).toEqual(['jwt', 'session']);
     expect(config.defaultMode).toBe('jwt');
   });
@@ -52,7 +56,9 @@ describe('AppConfig', () => {
   });
 
   it('refuses an HS256 secret shorter than 256 bits', () => {
-    expect(errorOf(() => load('auth', { JWT_ALG: 'HS256', JWT_SECRET: 'short' }))).toContain('JWT_SECRET');
+    expect(errorOf(() => load('auth', { JWT_ALG: 'HS256', JWT_SECRET: 'short' }))).toContain(
+      'JWT_SECRET',
+    );
   });
 
   it('refuses to start the auth service for EdDSA without a private key', () => {
@@ -70,8 +76,8 @@ describe('AppConfig', () => {
   });
 
   it('rejects a default mode that is not enabled', () => {
-    expect(errorOf(() => load('gateway', { AUTH_MODES: 'session', DEFAULT_AUTH_MODE: 'jwt' }))).toContain(
-      'DEFAULT_AUTH_MODE',
-    );
+    expect(
+      errorOf(() => load('gateway', { AUTH_MODES: 'session', DEFAULT_AUTH_MODE: 'jwt' })),
+    ).toContain('DEFAULT_AUTH_MODE');
   });
 });

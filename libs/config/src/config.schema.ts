@@ -12,14 +12,12 @@ export type SessionStoreKind = (typeof SESSION_STORES)[number];
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
-const commaList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  );
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
 
 /**
  * Every environment variable any authfarm process reads, with its default.
@@ -64,8 +62,16 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9.-]+:\d+$/, 'must be host:port')
     .optional(),
   DNS_REFRESH_MS: z.coerce.number().int().positive().default(5000),
-  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
-  GATEWAY_MAX_HEADER_BYTES: z.coerce.number().int().positive().default(16 * 1024),
+  GATEWAY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  GATEWAY_MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 

@@ -43,7 +43,9 @@ export class CredentialGuard extends AuthGuard(['jwt', 'session-cookie']) {
     const request = context.switchToHttp().getRequest<HeaderRequest>();
     const bearer = readBearer(request.headers.authorization) !== undefined;
     if (!bearer && !request.headers.cookie) this.metrics.authOutcome('none', 'missing');
-    const expired = [info].flat().some((i) => i instanceof JwtVerificationError && i.reason === 'expired');
+    const expired = [info]
+      .flat()
+      .some((i) => i instanceof JwtVerificationError && i.reason === 'expired');
     throw new AuthenticationError(expired ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED', bearer);
   }
 }

@@ -24,7 +24,11 @@ function publicOf(key: SigningKey): VerificationKey {
   };
 }
 
-function sign(key: SigningKey, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}) {
+function sign(
+  key: SigningKey,
+  claims: Record<string, unknown> = {},
+  header: Record<string, unknown> = {},
+) {
   return createSigner({
     key: key.key,
     algorithm: key.alg,
@@ -62,11 +66,18 @@ describe('JwtVerifier', () => {
   beforeEach(() => {
     jest.useFakeTimers({ now: NOW });
     key = edKey();
-    verifier = new JwtVerifier({ issuer: ISSUER, audience: AUDIENCE, leewaySeconds: 5, cacheSize: 0 });
+    verifier = new JwtVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      leewaySeconds: 5,
+      cacheSize: 0,
+    });
     verifier.setKeys([publicOf(key)]);
   });
 
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('accepts a well-formed access token and returns its claims', () => {
     expect(verifier.verify(sign(key))).toMatchObject({ sub: 'user-1', sid: 'session-1' });
@@ -93,8 +104,18 @@ describe('JwtVerifier', () => {
   it('rejects an HS256 token signed with the public key as the HMAC secret', () => {
     const publicPem = publicOf(key).key;
     const header = b64({ alg: 'HS256', typ: 'at+jwt', kid: key.kid });
-    const payload = b64({ iss: ISSUER, aud: AUDIENCE, sub: 'admin', sid: 's', jti: 'j', iat: NOW / 1000, exp: NOW / 1000 + 300 });
-    const signature = createHmac('sha256', publicPem).update(`${header}.${payload}`).digest('base64url');
+    const payload = b64({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'admin',
+      sid: 's',
+      jti: 'j',
+      iat: NOW / 1000,
+      exp: NOW / 1000 + 300,
+    });
+    const signature = createHmac('sha256', publicPem)
+      .update(`${header}.${payload}`)
+      .digest('base64url');
     expect(reason(verifier, `${header}.${payload}.${signature}`)).toBe('invalid');
   });
 
@@ -136,22 +157,44 @@ describe('JwtVerifier', () => {
 
   it('rejects a tampered payload', () => {
     const [h, , s] = sign(key).split('.');
-    const forged = b64({ iss: ISSUER, aud: AUDIENCE, sub: 'admin', sid: 's', jti: 'j', iat: NOW / 1000, exp: NOW / 1000 + 300 });
+    const forged = b64({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'admin',
+      sid: 's',
+      jti: 'j',
+      iat: NOW / 1000,
+      exp: NOW / 1000 + 300,
+    });
     expect(reason(verifier, `${h}.${forged}.${s}`)).toBe('invalid');
   });
 
   it('pins each key to one algorithm: an HS256 key refuses an HS512 token', () => {
     const secret = loadSigningKey('HS256', { secret: randomBytes(32).toString('base64url') });
     verifier.setKeys([publicOf(secret)]);
-    const token = createSigner({ key: secret.key, algorithm: 'HS512', kid: secret.kid, header: { alg: 'HS512', typ: 'at+jwt' } })({
-      iss: ISSUER, aud: AUDIENCE, sub: 'u', sid: 's', jti: 'j',
+    const token = createSigner({
+      key: secret.key,
+      algorithm: 'HS512',
+      kid: secret.kid,
+      header: { alg: 'HS512', typ: 'at+jwt' },
+    })({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'u',
+      sid: 's',
+      jti: 'j',
     });
     expect(reason(verifier, token)).toBe('invalid');
     expect(reason(verifier, sign(secret))).toBe('accepted');
   });
 
   it('serves a repeat from its verified-token cache but never past exp', () => {
-    const cached = new JwtVerifier({ issuer: ISSUER, audience: AUDIENCE, leewaySeconds: 0, cacheSize: 100 });
+    const cached = new JwtVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      leewaySeconds: 0,
+      cacheSize: 100,
+    });
     cached.setKeys([publicOf(key)]);
     const token = sign(key);
     expect(reason(cached, token)).toBe('accepted');

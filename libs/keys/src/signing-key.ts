@@ -61,7 +61,11 @@ export function jwkThumbprint(jwk: Record<string, unknown>): string {
 
 /** kid for a shared secret: a domain-separated hash prefix, so the kid says nothing useful. */
 export function secretKid(secret: string): string {
-  return createHash('sha256').update('authfarm-hs256-kid\0').update(secret).digest('base64url').slice(0, 16);
+  return createHash('sha256')
+    .update('authfarm-hs256-kid\0')
+    .update(secret)
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 /** Builds the public JWK of a public key, rejecting a key of the wrong type for `alg`. */
@@ -117,7 +121,10 @@ export function verificationKeyFromJwk(jwk: Partial<PublicJwk>): VerificationKey
  * Generates key material for the local farm only. Services never call this: a missing key
  * outside the local farm stops the process instead.
  */
-export function generateKeyMaterial(alg: JwtAlgorithm): { secret?: string; privateKeyPem?: string } {
+export function generateKeyMaterial(alg: JwtAlgorithm): {
+  secret?: string;
+  privateKeyPem?: string;
+} {
   if (alg === 'HS256') return { secret: randomSecret() };
   const { privateKey } =
     alg === 'EdDSA'

@@ -1,4 +1,10 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorBody, type ErrorCode } from './app-error.js';
 
@@ -58,7 +64,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
 /** A refused credential. `bearer` adds the RFC 6750 challenge to the response. */
 export class AuthenticationError extends AppError {
   constructor(
-    code: Extract<ErrorCode, 'UNAUTHENTICATED' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'SESSION_INVALID'>,
+    code: Extract<
+      ErrorCode,
+      'UNAUTHENTICATED' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'SESSION_INVALID'
+    >,
     readonly bearer: boolean,
     detail?: string,
   ) {

@@ -44,7 +44,11 @@ export async function createHttpApp(
 }
 
 /** Listens on HOST:PORT and tells a parent process (the farm runner) which port it got. */
-export async function listen(app: INestApplication, config: AppConfig, port: number): Promise<number> {
+export async function listen(
+  app: INestApplication,
+  config: AppConfig,
+  port: number,
+): Promise<number> {
   await app.listen(port, config.env.HOST);
   const address = app.getHttpServer().address() as { port: number };
   new Logger(config.service).log(`listening on http://${config.env.HOST}:${address.port}`);

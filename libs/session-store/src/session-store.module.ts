@@ -22,12 +22,19 @@ import { SessionStore, type SessionTimeouts } from './session-store.js';
         };
         switch (env.SESSION_STORE) {
           case 'redis': {
-            const client = createRedisClient(env.REDIS_URL, env.STORE_TIMEOUT_MS, `${config.service}-sessions`);
+            const client = createRedisClient(
+              env.REDIS_URL,
+              env.STORE_TIMEOUT_MS,
+              `${config.service}-sessions`,
+            );
             await connectRedis(client);
             return new RedisSessionStore(client, env.REDIS_KEY_PREFIX, timeouts);
           }
           case 'postgres':
-            return new PostgresSessionStore(createPgPool(env.DATABASE_URL, env.STORE_TIMEOUT_MS), timeouts);
+            return new PostgresSessionStore(
+              createPgPool(env.DATABASE_URL, env.STORE_TIMEOUT_MS),
+              timeouts,
+            );
           case 'memory':
             return new MemorySessionStore(timeouts);
         }

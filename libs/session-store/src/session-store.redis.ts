@@ -26,7 +26,12 @@ return v`;
 type TouchReply = [string, string, string, string, string, string] | null;
 
 interface TouchCommand {
-  sessionTouch(key: string, now: number, idleMs: number, touchIntervalMs: number): Promise<TouchReply>;
+  sessionTouch(
+    key: string,
+    now: number,
+    idleMs: number,
+    touchIntervalMs: number,
+  ): Promise<TouchReply>;
 }
 
 /** Sessions as Redis hashes with a TTL equal to the idle timeout, plus a per-user index set. */
@@ -67,7 +72,12 @@ export class RedisSessionStore extends SessionStore {
 
   async touch(id: string, now: number): Promise<SessionRecord | undefined> {
     const reply = await this.call(() =>
-      this.redis.sessionTouch(this.key(id), now, this.timeouts.idleMs, this.timeouts.touchIntervalMs),
+      this.redis.sessionTouch(
+        this.key(id),
+        now,
+        this.timeouts.idleMs,
+        this.timeouts.touchIntervalMs,
+      ),
     );
     if (!reply) return undefined;
     const [userId, username, createdAt, lastSeenAt, absoluteExpiresAt, userAgent] = reply;

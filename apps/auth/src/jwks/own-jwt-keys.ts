@@ -17,7 +17,9 @@ export class OwnJwtKeys extends JwtKeys {
     }
     const { kid, alg, key } = signer.key;
     const publicKey =
-      alg === 'HS256' ? key : createPublicKey(key).export({ format: 'pem', type: 'spki' }).toString();
+      alg === 'HS256'
+        ? key
+        : createPublicKey(key).export({ format: 'pem', type: 'spki' }).toString();
     this.keys = [{ kid, alg, key: publicKey }];
   }
 

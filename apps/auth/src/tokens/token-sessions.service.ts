@@ -69,7 +69,10 @@ export class TokenSessionsService {
   }
 
   /** The live session a refresh token belongs to, or undefined. Does not consume the token. */
-  async sessionOfRefreshToken(refreshToken: string, now = Date.now()): Promise<TokenSession | undefined> {
+  async sessionOfRefreshToken(
+    refreshToken: string,
+    now = Date.now(),
+  ): Promise<TokenSession | undefined> {
     const row = await this.dataSource
       .getRepository(RefreshToken)
       .findOneBy({ tokenHash: hashToken(refreshToken) })

@@ -20,7 +20,8 @@ export class UsersService {
     try {
       return await this.users.save(this.users.create({ username, passwordHash }));
     } catch (error) {
-      const code = (error as QueryFailedError & { driverError?: { code?: string } }).driverError?.code;
+      const code = (error as QueryFailedError & { driverError?: { code?: string } }).driverError
+        ?.code;
       if (error instanceof QueryFailedError && code === UNIQUE_VIOLATION) {
         throw new AppError('USERNAME_TAKEN');
       }

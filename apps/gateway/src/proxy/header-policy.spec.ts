@@ -17,7 +17,9 @@ describe('upstreamHeaders', () => {
       },
       forwarded,
     );
-    expect(Object.keys(headers).filter((h) => h.startsWith('x-user') || h.startsWith('x-authenticated'))).toEqual([]);
+    expect(
+      Object.keys(headers).filter((h) => h.startsWith('x-user') || h.startsWith('x-authenticated')),
+    ).toEqual([]);
     expect(headers).not.toHaveProperty('forwarded');
     expect(headers['x-forwarded-for']).toBe('127.0.0.9');
     expect(headers.authorization).toBe('Bearer t');
@@ -25,7 +27,12 @@ describe('upstreamHeaders', () => {
 
   it('sets its own request id and drops hop-by-hop headers', () => {
     const headers = upstreamHeaders(
-      { 'x-request-id': 'client-chosen', connection: 'close', 'keep-alive': 'timeout=1', host: 'farm' },
+      {
+        'x-request-id': 'client-chosen',
+        connection: 'close',
+        'keep-alive': 'timeout=1',
+        host: 'farm',
+      },
       forwarded,
     );
     expect(headers['x-request-id']).toBe('req-12345678');

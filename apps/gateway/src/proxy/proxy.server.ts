@@ -40,6 +40,18 @@ export class ProxyServer {
       { maxHeaderSize: config.env.GATEWAY_MAX_HEADER_BYTES, keepAliveTimeout: 65_000 },
       (req, res) => this.handle(req, res),
     );
+    // Malformed or oversized requests never reach handle(): answer them with JSON too.
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const [status, code] =
+        error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'HEADERS_TOO_LARGE'] : [400, 'BAD_REQUEST'];
+      const body = JSON.stringify({ error: code, message: 'The request could not be read.' });
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+          `content-type: application/json; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
+          `connection: close\r\n\r\n${body}`,
+      );
+    });
   }
 
   async listen(port: number, host: string): Promise<number> {
@@ -115,7 +127,9 @@ export class ProxyServer {
         });
       },
     );
-    outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    outgoing.on('timeout', () =>
+      outgoing.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
+    );
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       finish();
       if (res.headersSent) return void res.destroy();
@@ -124,7 +138,8 @@ export class ProxyServer {
       if (refused && error.code !== 'ECONNRESET') pool.eject(upstream);
       const retry = refused && failed === undefined && RETRYABLE_METHODS.has(req.method ?? '');
       if (retry) return this.forward(req, res, pool, headers, requestId, upstream);
-      if (error.code === 'ETIMEDOUT') return this.fail(res, 504, 'UPSTREAM_TIMEOUT', requestId, pool.name);
+      if (error.code === 'ETIMEDOUT')
+        return this.fail(res, 504, 'UPSTREAM_TIMEOUT', requestId, pool.name);
       this.fail(res, 502, 'BAD_GATEWAY', requestId, pool.name);
     });
     this.pipeBody(req, res, outgoing, requestId, pool.name);

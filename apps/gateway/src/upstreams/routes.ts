@@ -7,7 +7,11 @@ import { UpstreamPool } from './upstream-pool.js';
 
 export type Route =
   | { kind: 'proxy'; name: string; pool: UpstreamPool }
-  | { kind: 'local'; name: string; serve: (req: IncomingMessage, res: ServerResponse) => Promise<void> }
+  | {
+      kind: 'local';
+      name: string;
+      serve: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+    }
   | { kind: 'none' };
 
 const PROBE = { probeIntervalMs: 500, probeTimeoutMs: 1000 };
@@ -26,9 +30,12 @@ export class Routes implements OnModuleInit, OnApplicationShutdown {
     private readonly config: AppConfig,
     metrics: Metrics,
   ) {
-    const json = (status: number, body: unknown) => async (_req: IncomingMessage, res: ServerResponse) => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
-    };
+    const json =
+      (status: number, body: unknown) => async (_req: IncomingMessage, res: ServerResponse) => {
+        res
+          .writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+          .end(JSON.stringify(body));
+      };
     this.local = {
       '/health/live': { kind: 'local', name: 'health', serve: json(200, { status: 'ok' }) },
       '/health/ready': {

@@ -3,7 +3,9 @@ import { UpstreamPool } from './upstream-pool.js';
 
 describe('UpstreamPool', () => {
   let pool: UpstreamPool;
-  beforeEach(() => (pool = new UpstreamPool('api', { probeIntervalMs: 1000, probeTimeoutMs: 100 })));
+  beforeEach(() => {
+    pool = new UpstreamPool('api', { probeIntervalMs: 1000, probeTimeoutMs: 100 });
+  });
   afterEach(() => pool.close());
 
   it('spreads idle traffic round robin over every member', () => {

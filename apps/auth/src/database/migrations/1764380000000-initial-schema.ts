@@ -45,7 +45,9 @@ export class InitialSchema1764380000000 implements MigrationInterface {
         expires_at timestamptz NOT NULL,
         used_at timestamptz
       )`);
-    await queryRunner.query(`CREATE INDEX refresh_tokens_session_id_idx ON refresh_tokens (session_id)`);
+    await queryRunner.query(
+      `CREATE INDEX refresh_tokens_session_id_idx ON refresh_tokens (session_id)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
