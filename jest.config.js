@@ -15,6 +15,8 @@ const base = {
 
 /** @type {import('jest').Config} */
 export default {
+  // e2e specs start real processes; on a loaded 2-core machine that can take several seconds.
+  testTimeout: 60_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     {
@@ -27,7 +29,6 @@ export default {
     {
       ...base,
       displayName: 'e2e',
-      testTimeout: 60_000,
       testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.js',
       globalTeardown: '<rootDir>/test/support/global-teardown.js',

@@ -8,14 +8,17 @@ import { startTestFarm } from '../support/test-farm.js';
 // The farm of issue #2: auth, gateway and three resource replicas as separate processes, on the
 // real Redis and Postgres. Everything below goes through the gateway unless it says otherwise.
 const JWT_TTL = 4;
+let starting: Promise<Farm>;
 let farm: Farm;
 let gateway: string;
 
 beforeAll(async () => {
-  farm = await startTestFarm({ REPLICAS: '3', JWT_TTL: String(JWT_TTL), JWT_LEEWAY: '0' });
+  starting = startTestFarm({ REPLICAS: '3', JWT_TTL: String(JWT_TTL), JWT_LEEWAY: '0' });
+  farm = await starting;
   gateway = farm.gatewayUrl;
 });
-afterAll(async () => farm?.stop());
+// Stops the farm even when beforeAll timed out while it was still starting.
+afterAll(async () => (await starting?.catch(() => undefined))?.stop());
 
 const password = 'correct horse battery';
 

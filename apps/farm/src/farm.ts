@@ -31,6 +31,8 @@ export interface Farm {
   replicas: ServiceProcess[];
   gateway: ServiceProcess;
   config: AppConfig;
+  /** Starts a replica again on its old port (after it was stopped or killed). */
+  restartReplica(index: number): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -73,17 +75,25 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       log,
     });
     children.push(auth);
+    const startReplica = (i: number, port = 0) =>
+      spawnService({
+        name: `resource-${i + 1}`,
+        script: SCRIPTS.resource,
+        env: { ...shared, PORT: String(port), REPLICA_ID: `resource-${i + 1}`, AUTH_URL: auth.url },
+        log,
+      });
     const replicas = await Promise.all(
-      Array.from({ length: env.REPLICAS }, (_, i) =>
-        spawnService({
-          name: `resource-${i + 1}`,
-          script: SCRIPTS.resource,
-          env: { ...shared, PORT: '0', REPLICA_ID: `resource-${i + 1}`, AUTH_URL: auth.url },
-          log,
-        }),
-      ),
+      Array.from({ length: env.REPLICAS }, (_, i) => startReplica(i)),
     );
     children.push(...replicas);
+    const restartReplica = async (index: number) => {
+      const old = replicas[index];
+      await old.stop();
+      const fresh = await startReplica(index, old.port);
+      replicas[index] = fresh;
+      children[children.indexOf(old)] = fresh;
+      return fresh;
+    };
     const gateway = await spawnService({
       name: 'gateway',
       script: SCRIPTS.gateway,
@@ -95,7 +105,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       log,
     });
     children.push(gateway);
-    return { gatewayUrl: gateway.url, auth, replicas, gateway, config, stop };
+    return { gatewayUrl: gateway.url, auth, replicas, gateway, config, restartReplica, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit } from '@authfarm/config';
+import { reportListening } from '@authfarm/platform';
 import { GatewayModule } from './gateway.module.js';
 import { ProxyServer } from './proxy/proxy.server.js';
 
@@ -12,14 +13,10 @@ const app = await NestFactory.createApplicationContext(GatewayModule.forRoot(con
 const proxy = app.get(ProxyServer);
 const port = await proxy.listen(config.env.GATEWAY_PORT, config.env.HOST);
 new Logger('gateway').log(`listening on http://${config.env.HOST}:${port}`);
-process.send?.({ type: 'listening', port });
 
 // Drain: stop accepting, let in-flight requests finish, then exit.
+const shutdown = () => proxy.close().then(() => app.close());
+reportListening(port, shutdown);
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    void proxy
-      .close()
-      .then(() => app.close())
-      .then(() => process.exit(0));
-  });
+  process.once(signal, () => void shutdown().then(() => process.exit(0)));
 }

@@ -52,6 +52,18 @@ export async function listen(
   await app.listen(port, config.env.HOST);
   const address = app.getHttpServer().address() as { port: number };
   new Logger(config.service).log(`listening on http://${config.env.HOST}:${address.port}`);
-  process.send?.({ type: 'listening', port: address.port });
+  reportListening(address.port, () => app.close());
   return address.port;
+}
+
+/**
+ * Tells a parent process (the farm runner) the port over IPC, and exits when that parent goes
+ * away, so a killed runner or test never leaves orphan services behind.
+ */
+export function reportListening(port: number, close: () => Promise<void>): void {
+  if (!process.send) return;
+  process.send({ type: 'listening', port });
+  process.once('disconnect', () => {
+    void close().finally(() => process.exit(0));
+  });
 }

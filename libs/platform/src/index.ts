@@ -1,6 +1,6 @@
 export { AllExceptionsFilter, AuthenticationError } from './all-exceptions.filter.js';
 export { AppError, ERROR_STATUS, errorBody, type ErrorBody, type ErrorCode } from './app-error.js';
-export { createHttpApp, listen } from './bootstrap.js';
+export { createHttpApp, listen, reportListening } from './bootstrap.js';
 export { PlatformModule } from './platform.module.js';
 export { HealthController } from './health.controller.js';
 export { Metrics, type AuthOutcome, type CredentialKind } from './metrics.js';
