@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { AppConfig } from '@authfarm/config';
 import { generateKeyMaterial } from '@authfarm/keys';
 import { spawnService, type ServiceProcess } from './service-process.js';
-import { ensurePostgres, ensureRedis, type StoreHandle } from './stores.js';
+import { ensurePostgres, ensureRedis, findFreePort, type StoreHandle } from './stores.js';
 
 // The services always run from the build: dist/apps when this file is itself built, or the
 // repository's dist/apps when it runs from source (the e2e tests).
@@ -68,10 +68,11 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     };
     migrate(shared);
 
+    const introspectionPort = await findFreePort();
     const auth = await spawnService({
       name: 'auth',
       script: SCRIPTS.auth,
-      env: { ...shared, PORT: '0' },
+      env: { ...shared, PORT: '0', INTROSPECTION_PORT: String(introspectionPort) },
       log,
     });
     children.push(auth);
@@ -79,7 +80,13 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       spawnService({
         name: `resource-${i + 1}`,
         script: SCRIPTS.resource,
-        env: { ...shared, PORT: String(port), REPLICA_ID: `resource-${i + 1}`, AUTH_URL: auth.url },
+        env: {
+          ...shared,
+          PORT: String(port),
+          REPLICA_ID: `resource-${i + 1}`,
+          AUTH_URL: auth.url,
+          INTROSPECTION_URL: `tcp://127.0.0.1:${introspectionPort}`,
+        },
         log,
       });
     const replicas = await Promise.all(
@@ -121,15 +128,20 @@ function migrate(env: Record<string, string>): void {
 // Generated only here, for this farm: the services themselves refuse to start without keys.
 function localKeys(config: AppConfig, cleanups: Array<() => void>): Record<string, string> {
   const env = config.env;
-  if (env.JWT_ALG === 'HS256') {
-    return env.JWT_SECRET ? {} : { JWT_SECRET: generateKeyMaterial('HS256').secret as string };
+  const generated: Record<string, string> = {};
+  if (!env.INTROSPECTION_SECRET) {
+    generated.INTROSPECTION_SECRET = generateKeyMaterial('HS256').secret as string;
   }
-  if (env.JWT_PRIVATE_KEY_FILE || env.JWT_PRIVATE_KEY) return {};
+  if (env.JWT_ALG === 'HS256') {
+    if (!env.JWT_SECRET) generated.JWT_SECRET = generateKeyMaterial('HS256').secret as string;
+    return generated;
+  }
+  if (env.JWT_PRIVATE_KEY_FILE || env.JWT_PRIVATE_KEY) return generated;
   const dir = mkdtempSync(join(tmpdir(), 'authfarm-keys-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, `jwt-${env.JWT_ALG}.pem`);
   writeFileSync(file, generateKeyMaterial(env.JWT_ALG).privateKeyPem as string, { mode: 0o600 });
-  return { JWT_PRIVATE_KEY_FILE: file };
+  return { ...generated, JWT_PRIVATE_KEY_FILE: file };
 }
 
 function clean(env: Record<string, string | undefined>): Record<string, string> {

@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '@authfarm/config';
 import { createHttpApp, listen } from '@authfarm/platform';
+import { RevocationState, redisTransport } from '@authfarm/revocation';
 import { AppModule } from './app.module.js';
 
 const config = loadConfigOrExit('resource');
@@ -11,4 +12,10 @@ app
   .addHook('onSend', async (_request, reply) => {
     void reply.header('x-served-by', replica);
   });
+// Pushed revocations: a Redis pub/sub subscription through Nest's microservice transport.
+const events = app.connectMicroservice(redisTransport(config.env.REDIS_URL), {
+  inheritAppConfig: true,
+});
+app.get(RevocationState).watch(events.status);
+await app.startAllMicroservices();
 await listen(app, config, config.env.PORT);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@authfarm/config';
 import { AccessTokenVerifier } from '@authfarm/credentials';
 import { Readiness } from '@authfarm/platform';
+import { RevocationState } from '@authfarm/revocation';
 import { SessionStore } from '@authfarm/session-store';
 
 /** Ready when every enabled credential kind can be checked: the store answers, keys are loaded. */
@@ -11,6 +12,7 @@ export class ResourceReadiness extends Readiness {
     private readonly config: AppConfig,
     private readonly store: SessionStore,
     private readonly tokens: AccessTokenVerifier,
+    private readonly revocations: RevocationState,
   ) {
     super();
   }
@@ -18,7 +20,9 @@ export class ResourceReadiness extends Readiness {
   async isReady(): Promise<boolean> {
     const checks: Promise<boolean>[] = [];
     if (this.config.enabled('session')) checks.push(this.store.ping());
-    if (this.config.enabled('jwt')) checks.push(this.tokens.ready());
+    if (this.config.tokensEnabled) checks.push(this.tokens.ready());
+    // Hybrid: not ready until the durable revocation list is loaded and the feed is live.
+    if (this.config.enabled('hybrid')) checks.push(Promise.resolve(this.revocations.ready));
     return (await Promise.all(checks)).every(Boolean);
   }
 }

@@ -22,7 +22,7 @@ describe('AppConfig', () => {
     const config = load('gateway', {});
     expect(config.env).toMatchObject({
       GATEWAY_PORT: 8080,
-      AUTH_MODES: ['session', 'jwt'],
+      AUTH_MODES: ['session', 'jwt', 'hybrid'],
       SESSION_STORE: 'redis',
       JWT_ALG: 'EdDSA',
       JWT_TTL: 300,

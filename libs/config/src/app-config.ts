@@ -37,10 +37,18 @@ export class AppConfig {
     }
     this.jwtPrivateKeyPem = this.readPrivateKey();
     this.checkKeyMaterial();
+    if (service === 'resource' && env.SESSION_CHECK === 'introspection' && !env.INTROSPECTION_URL) {
+      throw new ConfigError('INTROSPECTION_URL: required when SESSION_CHECK=introspection');
+    }
   }
 
   enabled(mode: AuthMode): boolean {
     return this.env.AUTH_MODES.includes(mode);
+  }
+
+  /** True when access tokens are issued or accepted: jwt or hybrid mode is on. */
+  get tokensEnabled(): boolean {
+    return this.enabled('jwt') || this.enabled('hybrid');
   }
 
   private readPrivateKey(): string | undefined {
@@ -56,10 +64,10 @@ export class AppConfig {
 
   // A missing secret is never generated here: only the local farm runner may do that (issue #2).
   private checkKeyMaterial(): void {
-    if (!this.enabled('jwt') || !['auth', 'resource'].includes(this.service)) return;
+    if (!this.tokensEnabled || !['auth', 'resource'].includes(this.service)) return;
     const symmetric = this.env.JWT_ALG === 'HS256';
     if (symmetric && !this.env.JWT_SECRET) {
-      throw new ConfigError('JWT_SECRET: required when JWT_ALG=HS256 and jwt mode is enabled');
+      throw new ConfigError('JWT_SECRET: required when JWT_ALG=HS256 and jwt or hybrid mode is on');
     }
     if (!symmetric && this.service === 'auth' && !this.jwtPrivateKeyPem) {
       throw new ConfigError(

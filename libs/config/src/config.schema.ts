@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The credential kinds a farm can enable. */
-export const AUTH_MODES = ['session', 'jwt'] as const;
+export const AUTH_MODES = ['session', 'jwt', 'hybrid'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
 export const JWT_ALGORITHMS = ['HS256', 'EdDSA', 'ES256', 'RS256'] as const;
@@ -31,13 +31,27 @@ export const envSchema = z.object({
   REPLICAS: z.coerce.number().int().min(1).max(32).default(3),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
 
-  AUTH_MODES: commaList.default(['session', 'jwt']).pipe(z.array(z.enum(AUTH_MODES)).min(1)),
+  AUTH_MODES: commaList
+    .default(['session', 'jwt', 'hybrid'])
+    .pipe(z.array(z.enum(AUTH_MODES)).min(1)),
   DEFAULT_AUTH_MODE: z.enum(AUTH_MODES).optional(),
 
   SESSION_STORE: z.enum(SESSION_STORES).default('redis'),
   SESSION_IDLE_TTL: seconds(30 * 60),
   SESSION_ABSOLUTE_TTL: seconds(8 * 60 * 60),
   SESSION_TOUCH_INTERVAL: seconds(60),
+  /** How replicas check a session cookie: read the shared store, or ask the auth service. */
+  SESSION_CHECK: z.enum(['store', 'introspection']).default('store'),
+  INTROSPECTION_PORT: port(0),
+  INTROSPECTION_URL: z
+    .string()
+    .regex(/^tcp:\/\/[A-Za-z0-9.-]+:\d+$/, 'must be tcp://host:port')
+    .optional(),
+  INTROSPECTION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+
+  /** Hybrid: what a replica does while the revocation channel is down. */
+  HYBRID_CHANNEL_POLICY: z.enum(['fail-closed', 'fail-open']).default('fail-closed'),
+  HYBRID_MAX_STALENESS_MS: z.coerce.number().int().min(0).default(5000),
 
   JWT_ALG: z.enum(JWT_ALGORITHMS).default('EdDSA'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits)').optional(),

@@ -10,6 +10,8 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   preferred_username: string;
+  /** `hybrid` tokens are also checked against the pushed revocation list. */
+  mode: 'jwt' | 'hybrid';
 }
 
 /** Name of the session cookie. `__Host-` binds it to this host, path `/`, and HTTPS. */

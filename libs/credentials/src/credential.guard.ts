@@ -2,9 +2,11 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { AuthenticationError, IS_PUBLIC, Metrics } from '@authfarm/platform';
+import { RevocationStore } from '@authfarm/revocation';
 import { readBearer } from './access-token.js';
 import { JwtVerificationError } from './jwt-verifier.js';
 import type { Principal } from './principal.js';
+import { REQUIRE_LIVE_SESSION } from './require-live-session.decorator.js';
 
 interface HeaderRequest {
   headers: { authorization?: string; cookie?: string };
@@ -20,16 +22,35 @@ export class CredentialGuard extends AuthGuard(['jwt', 'session-cookie']) {
   constructor(
     private readonly reflector: Reflector,
     private readonly metrics: Metrics,
+    private readonly revocations: RevocationStore,
   ) {
     super();
   }
 
-  override canActivate(context: ExecutionContext): Promise<boolean> | boolean {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    return isPublic || (super.canActivate(context) as Promise<boolean>);
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    // Microservice messages (revocation events, session.validate) arrive on internal channels
+    // that only farm services reach (docs/architecture.md); HTTP is what this guard protects.
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    await super.canActivate(context);
+    if (this.reflector.getAllAndOverride<boolean>(REQUIRE_LIVE_SESSION, targets)) {
+      await this.confirmLive(context);
+    }
+    return true;
+  }
+
+  // Cookie sessions were just read from the store; tokens get one round trip to the durable
+  // revocation list, which every ended session is written to, whatever its mode.
+  private async confirmLive(context: ExecutionContext): Promise<void> {
+    const request = context.switchToHttp().getRequest<HeaderRequest & { user: Principal }>();
+    const { mode, sid, sub, iat } = request.user;
+    if (mode === 'session') return;
+    this.metrics.storeRoundTrip('redis', 'revocation-check');
+    if (!(await this.revocations.isLive(sid, sub, iat ?? 0))) {
+      this.metrics.authOutcome('jwt', 'revoked');
+      throw new AuthenticationError('SESSION_INVALID', true);
+    }
   }
 
   override handleRequest<T = Principal>(

@@ -17,3 +17,4 @@ export {
   type JwtVerifierOptions,
 } from './jwt-verifier.js';
 export type { Principal } from './principal.js';
+export { RequireLiveSession } from './require-live-session.decorator.js';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { Metrics } from '@authfarm/platform';
+import { RevocationState } from '@authfarm/revocation';
 import type { AccessTokenClaims } from './access-token.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
 import { JwtVerificationError } from './jwt-verifier.js';
@@ -19,6 +20,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     verifier: AccessTokenVerifier,
     private readonly metrics: Metrics,
+    private readonly revocations: RevocationState,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -47,8 +49,20 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     };
   }
 
-  validate(claims: AccessTokenClaims): Principal {
+  validate(claims: AccessTokenClaims): Principal | false {
+    const mode = claims.mode === 'hybrid' ? 'hybrid' : 'jwt';
+    // Hybrid: a local Map lookup against the pushed revocation list, no round trip.
+    if (mode === 'hybrid' && !this.revocations.assertLive(claims.sid, claims.sub, claims.iat)) {
+      this.metrics.authOutcome('jwt', 'revoked');
+      return false;
+    }
     this.metrics.authOutcome('jwt', 'ok');
-    return { sub: claims.sub, username: claims.preferred_username, sid: claims.sid, mode: 'jwt' };
+    return {
+      sub: claims.sub,
+      username: claims.preferred_username,
+      sid: claims.sid,
+      mode,
+      iat: claims.iat,
+    };
   }
 }

@@ -7,4 +7,6 @@ export interface Principal {
   /** Public session handle: never the cookie secret. */
   sid: string;
   mode: AuthMode;
+  /** Issue time of an access token (seconds); undefined for cookie sessions. */
+  iat?: number;
 }

@@ -6,6 +6,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { throwError, type Observable } from 'rxjs';
 import { AppError, errorBody, type ErrorCode } from './app-error.js';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -25,7 +26,12 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
+    if (host.getType() !== 'http') {
+      // A microservice handler failed: log it, and send the caller nothing but a generic error.
+      this.logger.error(`${host.getType()} handler failed`, (exception as Error)?.stack);
+      return throwError(() => ({ status: 'error', message: 'internal error' }));
+    }
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();

@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   DATABASE_UNAVAILABLE: 503,
   KEYS_UNAVAILABLE: 503,
   NOT_READY: 503,
+  REVOCATIONS_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 
@@ -39,6 +40,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   DATABASE_UNAVAILABLE: 'The service is temporarily unavailable.',
   KEYS_UNAVAILABLE: 'The service is temporarily unavailable.',
   NOT_READY: 'The service is not ready.',
+  REVOCATIONS_UNAVAILABLE: 'The service is temporarily unavailable.',
   INTERNAL: 'Something went wrong.',
 };
 

@@ -27,7 +27,8 @@ export interface SessionTimeouts {
  * Implementations throw `AppError('SESSION_STORE_UNAVAILABLE')` when the store cannot answer.
  */
 export abstract class SessionStore {
-  abstract readonly kind: SessionStoreKind;
+  /** Where sessions are read from; `introspection` when replicas ask the auth service. */
+  abstract readonly kind: SessionStoreKind | 'introspection';
 
   /** Stores a new session under its id (the hash of the cookie secret, never the secret). */
   abstract create(id: string, record: SessionRecord): Promise<void>;

@@ -4,9 +4,17 @@ import { SESSION_COOKIE, readCookie, type Principal } from '@authfarm/credential
 import { Public, ZodBodyPipe } from '@authfarm/platform';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { loginSchema, registerSchema, type LoginDto, type RegisterDto } from './credentials.dto.js';
+import { SessionRegistry } from '../sessions/session-registry.service.js';
+import {
+  loginSchema,
+  refreshSchema,
+  registerSchema,
+  type LoginDto,
+  type RefreshDto,
+  type RegisterDto,
+} from './credentials.dto.js';
 import { LoginGuard } from './login.guard.js';
-import { LoginService, type LoginResponse } from './login.service.js';
+import { LoginService, type LoginResponse, type TokenResponse } from './login.service.js';
 import { clearedSessionCookie, sessionCookie } from './session-cookie.js';
 
 /** Registration, login and logout. Responses carrying credentials are never cached. */
@@ -15,6 +23,7 @@ export class AuthController {
   constructor(
     private readonly users: UsersService,
     private readonly logins: LoginService,
+    private readonly sessions: SessionRegistry,
   ) {}
 
   @Public()
@@ -48,6 +57,19 @@ export class AuthController {
     return result.body;
   }
 
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  refresh(@Body(new ZodBodyPipe(refreshSchema)) body: RefreshDto): Promise<TokenResponse> {
+    return this.logins.refresh(body.refresh_token);
+  }
+
+  /**
+   * Ends the caller's session. Session mode: the record is deleted, so the cookie fails on every
+   * replica at once. JWT: refreshes stop; the access token stays valid until `exp`. Hybrid: the
+   * replicas are told and refuse the token within the propagation bound.
+   */
   @Post('logout')
   @HttpCode(204)
   @Header('cache-control', 'no-store')
@@ -55,7 +77,7 @@ export class AuthController {
     @Req() request: FastifyRequest & { user: Principal },
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.logins.logout(request.user);
+    await this.sessions.endCurrent(request.user);
     if (request.user.mode === 'session') void reply.header('set-cookie', clearedSessionCookie());
   }
 }

@@ -16,3 +16,6 @@ export const loginSchema = z.strictObject({
   mode: z.enum(AUTH_MODES).optional(),
 });
 export type LoginDto = z.output<typeof loginSchema>;
+
+export const refreshSchema = z.strictObject({ refresh_token: z.string().min(1).max(256) });
+export type RefreshDto = z.output<typeof refreshSchema>;

@@ -1,21 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, type AuthMode } from '@authfarm/config';
-import type { Principal } from '@authfarm/credentials';
 import { AppError } from '@authfarm/platform';
+import { RevocationPublisher } from '@authfarm/revocation';
 import { SessionStore, newSessionSecret, sessionIdOf } from '@authfarm/session-store';
-import { TokenSessionsService } from '../tokens/token-sessions.service.js';
+import { TokenSessionsService, type TokenMode } from '../tokens/token-sessions.service.js';
 import { TokenSigner } from '../tokens/token-signer.js';
 import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
 
-export type LoginResponse =
-  | { mode: 'session'; expires_in: number }
-  | {
-      mode: 'jwt';
-      token_type: 'Bearer';
-      access_token: string;
-      expires_in: number;
-      refresh_token: string;
-    };
+export interface TokenResponse {
+  mode: TokenMode;
+  token_type: 'Bearer';
+  access_token: string;
+  expires_in: number;
+  refresh_token: string;
+}
+
+export type LoginResponse = { mode: 'session'; expires_in: number } | TokenResponse;
 
 export interface LoginResult {
   body: LoginResponse;
@@ -25,7 +26,7 @@ export interface LoginResult {
 
 const MAX_USER_AGENT = 256;
 
-/** Issues a credential of the requested kind for an authenticated user, and ends one. */
+/** Issues a credential of the requested kind for an authenticated user, and refreshes tokens. */
 @Injectable()
 export class LoginService {
   constructor(
@@ -33,6 +34,8 @@ export class LoginService {
     private readonly store: SessionStore,
     private readonly tokenSessions: TokenSessionsService,
     private readonly signer: TokenSigner,
+    private readonly users: UsersService,
+    private readonly revocations: RevocationPublisher,
   ) {}
 
   async login(
@@ -45,25 +48,51 @@ export class LoginService {
     if (!this.config.enabled(mode)) throw new AppError('MODE_NOT_ENABLED');
     const agent = userAgent.slice(0, MAX_USER_AGENT);
     if (mode === 'session') return this.startCookieSession(user, agent, previousCookie);
-    const { sid, refreshToken } = await this.tokenSessions.start(user.id, agent);
-    return {
-      body: {
-        mode: 'jwt',
-        token_type: 'Bearer',
-        access_token: this.signer.accessToken({ userId: user.id, username: user.username }, sid),
-        expires_in: this.signer.ttlSeconds,
-        refresh_token: refreshToken,
-      },
-    };
+    const { session, refreshToken } = await this.tokenSessions.start(user.id, mode, agent);
+    return { body: this.tokenResponse(user, session.id, mode, refreshToken) };
   }
 
   /**
-   * Ends the caller's session. Session mode: the record is deleted, so the cookie fails on every
-   * replica at once. JWT mode: refreshes stop; the access token stays valid until `exp`.
+   * Exchanges a refresh token for a new access and refresh token. A used token presented again
+   * revokes its whole family, and the replicas are told at once.
    */
-  async logout(principal: Principal): Promise<void> {
-    if (principal.mode === 'session') await this.store.delete(principal.sid);
-    else await this.tokenSessions.revoke(principal.sub, principal.sid);
+  async refresh(refreshToken: string): Promise<TokenResponse> {
+    const outcome = await this.tokenSessions.rotate(refreshToken);
+    if (outcome.kind === 'reused') {
+      await this.revocations.sessionsEnded(
+        outcome.session.userId,
+        [outcome.session.id],
+        'refresh-reuse',
+      );
+    }
+    if (outcome.kind !== 'rotated') throw new AppError('TOKEN_INVALID');
+    const user = await this.users.byId(outcome.session.userId);
+    if (!user) throw new AppError('TOKEN_INVALID');
+    return this.tokenResponse(
+      user,
+      outcome.session.id,
+      outcome.session.mode as TokenMode,
+      outcome.refreshToken,
+    );
+  }
+
+  private tokenResponse(
+    user: User,
+    sid: string,
+    mode: TokenMode,
+    refreshToken: string,
+  ): TokenResponse {
+    return {
+      mode,
+      token_type: 'Bearer',
+      access_token: this.signer.accessToken(
+        { userId: user.id, username: user.username },
+        sid,
+        mode,
+      ),
+      expires_in: this.signer.ttlSeconds,
+      refresh_token: refreshToken,
+    };
   }
 
   // Always a fresh id from our own randomness: an id the client proposes is never adopted, and

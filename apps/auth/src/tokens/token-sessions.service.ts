@@ -1,20 +1,29 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource, IsNull, Repository } from 'typeorm';
+import { DataSource, IsNull, MoreThan, Repository, type EntityManager } from 'typeorm';
 import { AppConfig } from '@authfarm/config';
+import { AppError } from '@authfarm/platform';
 import { databaseUnavailable } from '../users/users.service.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { TokenSession } from './token-session.entity.js';
 
-export interface NewTokenSession {
-  sid: string;
+export type TokenMode = 'jwt' | 'hybrid';
+
+export interface IssuedRefresh {
+  session: TokenSession;
   refreshToken: string;
 }
 
+/** What a refresh attempt found. `reused` means a used token came back: the family is burnt. */
+export type RefreshOutcome =
+  | { kind: 'rotated'; session: TokenSession; refreshToken: string }
+  | { kind: 'reused'; session: TokenSession }
+  | { kind: 'invalid' };
+
 /**
- * JWT logins as server-side records: the session (`sid`) and its refresh tokens. Access tokens
- * are never stored; ending a session stops refreshes, not the access tokens already issued.
+ * JWT and hybrid logins as server-side records: the session (`sid`) and its refresh tokens,
+ * stored hashed, single use, rotated on every refresh. Access tokens are never stored.
  */
 @Injectable()
 export class TokenSessionsService {
@@ -28,60 +37,136 @@ export class TokenSessionsService {
     this.refreshTtlMs = config.env.REFRESH_TTL * 1000;
   }
 
-  async start(userId: string, userAgent: string, now = Date.now()): Promise<NewTokenSession> {
-    const sid = randomBytes(16).toString('base64url');
-    const refreshToken = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(now + this.refreshTtlMs);
-    await this.dataSource
-      .transaction(async (manager) => {
-        await manager.insert(TokenSession, {
-          id: sid,
+  async start(
+    userId: string,
+    mode: TokenMode,
+    userAgent: string,
+    now = Date.now(),
+  ): Promise<IssuedRefresh> {
+    return this.db(() =>
+      this.dataSource.transaction(async (manager) => {
+        const session = manager.create(TokenSession, {
+          id: randomBytes(16).toString('base64url'),
           userId,
-          mode: 'jwt',
+          mode,
           createdAt: new Date(now),
           lastSeenAt: new Date(now),
-          expiresAt,
+          expiresAt: new Date(now + this.refreshTtlMs),
           revokedAt: null,
           userAgent,
         });
-        await manager.insert(RefreshToken, {
-          tokenHash: hashToken(refreshToken),
-          sessionId: sid,
-          createdAt: new Date(now),
-          expiresAt,
-          usedAt: null,
+        await manager.insert(TokenSession, session);
+        return { session, refreshToken: await this.issueRefresh(manager, session.id, now) };
+      }),
+    );
+  }
+
+  /**
+   * Rotates a refresh token: the presented one is marked used and a new one issued, under a row
+   * lock so two concurrent uses cannot both succeed. A token presented a second time means it
+   * was copied: the whole session is revoked (OAuth 2.0 Security BCP §4.14.2).
+   */
+  async rotate(refreshToken: string, now = Date.now()): Promise<RefreshOutcome> {
+    return this.db(() =>
+      this.dataSource.transaction(async (manager): Promise<RefreshOutcome> => {
+        const token = await manager.findOne(RefreshToken, {
+          where: { tokenHash: hashToken(refreshToken) },
+          lock: { mode: 'pessimistic_write' },
         });
-      })
-      .catch((error: unknown) => {
-        throw databaseUnavailable(error);
-      });
-    return { sid, refreshToken };
+        if (!token) return { kind: 'invalid' };
+        const session = await manager.findOneBy(TokenSession, { id: token.sessionId });
+        if (!session || session.revokedAt) return { kind: 'invalid' };
+        if (token.usedAt) {
+          await manager.update(TokenSession, { id: session.id }, { revokedAt: new Date(now) });
+          return { kind: 'reused', session };
+        }
+        if (token.expiresAt.getTime() <= now || session.expiresAt.getTime() <= now) {
+          return { kind: 'invalid' };
+        }
+        await manager.update(
+          RefreshToken,
+          { tokenHash: token.tokenHash },
+          { usedAt: new Date(now) },
+        );
+        await manager.update(TokenSession, { id: session.id }, { lastSeenAt: new Date(now) });
+        return {
+          kind: 'rotated',
+          session,
+          refreshToken: await this.issueRefresh(manager, session.id, now),
+        };
+      }),
+    );
   }
 
-  /** Revokes one session of one user; true when it was live. */
-  async revoke(userId: string, sid: string, now = Date.now()): Promise<boolean> {
-    const result = await this.sessions
-      .update({ id: sid, userId, revokedAt: IsNull() }, { revokedAt: new Date(now) })
-      .catch((error: unknown) => {
-        throw databaseUnavailable(error);
-      });
-    return result.affected === 1;
+  /** The live token sessions of a user. */
+  async live(userId: string, now = Date.now()): Promise<TokenSession[]> {
+    return this.db(() =>
+      this.sessions.find({
+        where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date(now)) },
+        order: { createdAt: 'ASC' },
+      }),
+    );
   }
 
-  /** The live session a refresh token belongs to, or undefined. Does not consume the token. */
+  /** Revokes one session of one user; the session when it was live, else undefined. */
+  async revoke(userId: string, sid: string, now = Date.now()): Promise<TokenSession | undefined> {
+    const session = await this.db(() =>
+      this.sessions.findOneBy({ id: sid, userId, revokedAt: IsNull() }),
+    );
+    if (!session) return undefined;
+    await this.db(() =>
+      this.sessions.update({ id: sid, revokedAt: IsNull() }, { revokedAt: new Date(now) }),
+    );
+    return session;
+  }
+
+  /** Revokes every live session of a user; returns them. */
+  async revokeAll(userId: string, now = Date.now()): Promise<TokenSession[]> {
+    const live = await this.live(userId, now);
+    if (live.length > 0) {
+      await this.db(() =>
+        this.sessions.update({ userId, revokedAt: IsNull() }, { revokedAt: new Date(now) }),
+      );
+    }
+    return live;
+  }
+
+  /** The live session a refresh token belongs to, without consuming it. */
   async sessionOfRefreshToken(
     refreshToken: string,
     now = Date.now(),
   ): Promise<TokenSession | undefined> {
-    const row = await this.dataSource
-      .getRepository(RefreshToken)
-      .findOneBy({ tokenHash: hashToken(refreshToken) })
-      .catch((error: unknown) => {
-        throw databaseUnavailable(error);
-      });
-    if (!row || row.usedAt || row.expiresAt.getTime() <= now) return undefined;
-    const session = await this.sessions.findOneBy({ id: row.sessionId });
+    const token = await this.db(() =>
+      this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(refreshToken) }),
+    );
+    if (!token || token.usedAt || token.expiresAt.getTime() <= now) return undefined;
+    const session = await this.db(() => this.sessions.findOneBy({ id: token.sessionId }));
     return session && !session.revokedAt ? session : undefined;
+  }
+
+  private async issueRefresh(
+    manager: EntityManager,
+    sessionId: string,
+    now: number,
+  ): Promise<string> {
+    const refreshToken = randomBytes(32).toString('base64url');
+    await manager.insert(RefreshToken, {
+      tokenHash: hashToken(refreshToken),
+      sessionId,
+      createdAt: new Date(now),
+      expiresAt: new Date(now + this.refreshTtlMs),
+      usedAt: null,
+    });
+    return refreshToken;
+  }
+
+  private async db<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw databaseUnavailable(error);
+    }
   }
 }
 

@@ -19,7 +19,7 @@ export class TokenSigner {
   constructor(config: AppConfig) {
     const env = config.env;
     this.ttlSeconds = env.JWT_TTL;
-    if (!config.enabled('jwt')) {
+    if (!config.tokensEnabled) {
       this.sign = () => {
         throw new AppError('MODE_NOT_ENABLED');
       };
@@ -41,12 +41,17 @@ export class TokenSigner {
   }
 
   /** A short-lived access token for one session (`sid`), with a unique `jti`. */
-  accessToken(subject: { userId: string; username: string }, sid: string): string {
+  accessToken(
+    subject: { userId: string; username: string },
+    sid: string,
+    mode: AccessTokenClaims['mode'],
+  ): string {
     return this.sign({
       sub: subject.userId,
       sid,
       jti: randomUUID(),
       preferred_username: subject.username,
+      mode,
     });
   }
 }

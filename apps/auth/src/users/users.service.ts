@@ -29,6 +29,13 @@ export class UsersService {
     }
   }
 
+  async byId(id: string): Promise<User | undefined> {
+    const user = await this.users.findOneBy({ id }).catch((error: unknown) => {
+      throw databaseUnavailable(error);
+    });
+    return user ?? undefined;
+  }
+
   /** The user for a correct username and password; undefined otherwise, in about equal time. */
   async authenticate(username: string, password: string): Promise<User | undefined> {
     const user = await this.users

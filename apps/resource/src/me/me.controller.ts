@@ -1,6 +1,7 @@
-import { Controller, Get, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@authfarm/config';
-import type { Principal } from '@authfarm/credentials';
+import { RequireLiveSession, type Principal } from '@authfarm/credentials';
 
 export interface MeResponse extends Principal {
   replica: string;
@@ -19,5 +20,20 @@ export class MeController {
   me(@Req() request: { user: Principal }): MeResponse {
     const { sub, username, sid, mode } = request.user;
     return { sub, username, sid, mode, replica: this.replica };
+  }
+
+  /**
+   * A sensitive action: it must not ride on a token whose session was ended, so it confirms the
+   * session with one store round trip even for a JWT.
+   */
+  @RequireLiveSession()
+  @Post('password-change-intent')
+  @HttpCode(202)
+  passwordChangeIntent(@Req() request: { user: Principal }): {
+    intent: string;
+    sid: string;
+    replica: string;
+  } {
+    return { intent: randomUUID(), sid: request.user.sid, replica: this.replica };
   }
 }

@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { AppConfig } from '@authfarm/config';
+import { RevocationStore } from './revocation-store.js';
+import { SESSION_ENDED, type SessionEndedEvent } from './session-ended.event.js';
+
+export const REVOCATION_CLIENT = 'REVOCATION_CLIENT';
+
+/**
+ * Announces ended sessions (auth service only): written to the durable list first, then pushed
+ * to every replica. Durable-then-push means a replica that misses the push finds the entry when
+ * it reloads.
+ */
+@Injectable()
+export class RevocationPublisher {
+  private readonly prefix: string;
+  private readonly maxTokenLifeMs: number;
+
+  constructor(
+    config: AppConfig,
+    private readonly store: RevocationStore,
+    @Inject(REVOCATION_CLIENT) private readonly client: ClientProxy,
+  ) {
+    this.prefix = config.env.REDIS_KEY_PREFIX;
+    this.maxTokenLifeMs = (config.env.JWT_TTL + config.env.JWT_LEEWAY) * 1000;
+  }
+
+  async sessionsEnded(
+    userId: string,
+    sids: string[],
+    reason: SessionEndedEvent['reason'],
+    options: { allTokensOfUser?: boolean } = {},
+  ): Promise<void> {
+    const now = Date.now();
+    const event: SessionEndedEvent = {
+      prefix: this.prefix,
+      userId,
+      sids,
+      expiresAt: now + this.maxTokenLifeMs,
+      reason,
+      ...(options.allTokensOfUser ? { notBefore: Math.floor(now / 1000) * 1000 } : {}),
+    };
+    await this.store.record(event, now);
+    await lastValueFrom(this.client.emit(SESSION_ENDED, event), { defaultValue: undefined });
+  }
+}
