@@ -5,7 +5,10 @@ import { testEnv } from './test-env.js';
  * Starts a real farm (separate processes on loopback) on the test stores and key prefix.
  * Logs are kept and printed only if the farm fails to start.
  */
-export async function startTestFarm(env: Record<string, string> = {}): Promise<Farm> {
+export async function startTestFarm(
+  env: Record<string, string> = {},
+  replicaEnv: Record<string, string> = {},
+): Promise<Farm> {
   const stores = testEnv();
   const lines: string[] = [];
   try {
@@ -19,6 +22,7 @@ export async function startTestFarm(env: Record<string, string> = {}): Promise<F
         LOG_LEVEL: 'warn',
         ...env,
       },
+      replicaEnv,
       log: (line) => lines.push(line),
     });
   } catch (error) {

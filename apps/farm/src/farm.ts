@@ -22,6 +22,8 @@ const SCRIPTS = {
 export interface FarmOptions {
   /** Environment for every service (the operator contract); defaults are applied per variable. */
   env?: Record<string, string | undefined>;
+  /** Extra environment for the resource replicas only (e.g. a different REDIS_URL). */
+  replicaEnv?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -86,6 +88,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
           REPLICA_ID: `resource-${i + 1}`,
           AUTH_URL: auth.url,
           INTROSPECTION_URL: `tcp://127.0.0.1:${introspectionPort}`,
+          ...options.replicaEnv,
         },
         log,
       });
