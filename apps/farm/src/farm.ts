@@ -30,6 +30,8 @@ export interface FarmOptions {
 export interface Farm {
   gatewayUrl: string;
   auth: ServiceProcess;
+  /** Every auth replica (AUTH_REPLICAS); `auth` is the first. */
+  auths: ServiceProcess[];
   replicas: ServiceProcess[];
   gateway: ServiceProcess;
   config: AppConfig;
@@ -70,14 +72,21 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     };
     migrate(shared);
 
-    const introspectionPort = await findFreePort();
-    const auth = await spawnService({
-      name: 'auth',
-      script: SCRIPTS.auth,
-      env: { ...shared, PORT: '0', INTROSPECTION_PORT: String(introspectionPort) },
-      log,
-    });
-    children.push(auth);
+    // Usually one auth replica; several (each with its own introspection port) show the
+    // unsynced farm when sessions live in per-process memory.
+    const authPorts = await Promise.all(Array.from({ length: env.AUTH_REPLICAS }, findFreePort));
+    const auths = await Promise.all(
+      authPorts.map((introspectionPort, i) =>
+        spawnService({
+          name: env.AUTH_REPLICAS === 1 ? 'auth' : `auth-${i + 1}`,
+          script: SCRIPTS.auth,
+          env: { ...shared, PORT: '0', INTROSPECTION_PORT: String(introspectionPort) },
+          log,
+        }),
+      ),
+    );
+    children.push(...auths);
+    const auth = auths[0];
     const startReplica = (i: number, port = 0) =>
       spawnService({
         name: `resource-${i + 1}`,
@@ -86,8 +95,8 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
           ...shared,
           PORT: String(port),
           REPLICA_ID: `resource-${i + 1}`,
-          AUTH_URL: auth.url,
-          INTROSPECTION_URL: `tcp://127.0.0.1:${introspectionPort}`,
+          AUTH_URL: auths[i % auths.length].url,
+          INTROSPECTION_URL: `tcp://127.0.0.1:${authPorts[i % auths.length]}`,
           ...options.replicaEnv,
         },
         log,
@@ -110,12 +119,22 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       env: {
         ...shared,
         AUTH_URL: auth.url,
+        AUTH_UPSTREAMS: auths.map((a) => a.url).join(','),
         RESOURCE_UPSTREAMS: replicas.map((r) => r.url).join(','),
       },
       log,
     });
     children.push(gateway);
-    return { gatewayUrl: gateway.url, auth, replicas, gateway, config, restartReplica, stop };
+    return {
+      gatewayUrl: gateway.url,
+      auth,
+      auths,
+      replicas,
+      gateway,
+      config,
+      restartReplica,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

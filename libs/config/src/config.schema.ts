@@ -29,6 +29,7 @@ export const envSchema = z.object({
   GATEWAY_PORT: port(8080),
   REPLICA_ID: z.string().min(1).default('resource-1'),
   REPLICAS: z.coerce.number().int().min(1).max(32).default(3),
+  AUTH_REPLICAS: z.coerce.number().int().min(1).max(8).default(1),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
 
   AUTH_MODES: commaList
@@ -70,6 +71,8 @@ export const envSchema = z.object({
   STORE_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
 
   AUTH_URL: z.url().default('http://127.0.0.1:3001'),
+  /** Gateway: several auth replicas (comma list); defaults to AUTH_URL alone. */
+  AUTH_UPSTREAMS: commaList.pipe(z.array(z.url())).optional(),
   RESOURCE_UPSTREAMS: commaList.pipe(z.array(z.url())).optional(),
   RESOURCE_DNS: z
     .string()

@@ -59,7 +59,7 @@ export class Routes implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     const env = this.config.env;
-    this.auth.setOrigins([env.AUTH_URL]);
+    this.auth.setOrigins(env.AUTH_UPSTREAMS ?? [env.AUTH_URL]);
     if (env.RESOURCE_DNS) {
       this.dns = new DnsDiscovery(this.resource, env.RESOURCE_DNS, env.DNS_REFRESH_MS);
       await this.dns.start();
