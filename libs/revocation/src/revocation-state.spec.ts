@@ -7,7 +7,12 @@ import type { RevocationStore } from './revocation-store.js';
 
 const NOW = Date.UTC(2026, 10, 29, 12);
 
-function stateWith(policy: 'fail-open' | 'fail-closed', loadActive = async () => []) {
+type Entries = Awaited<ReturnType<RevocationStore['loadActive']>>;
+
+function stateWith(
+  policy: 'fail-open' | 'fail-closed',
+  loadActive: () => Promise<Entries> = async () => [],
+) {
   const config = new AppConfig('gateway', {
     HYBRID_CHANNEL_POLICY: policy,
     HYBRID_MAX_STALENESS_MS: '2000',
