@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createSigner } from 'fast-jwt';
-import type { Farm } from '../../apps/farm/src/farm.js';
+import type { Farm } from '@authfarm/farm';
 import { call, sessionCookieOf, type Reply } from '../support/http.js';
 import { startTestFarm } from '../support/test-farm.js';
 

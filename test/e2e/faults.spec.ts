@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Farm } from '../../apps/farm/src/farm.js';
+import type { Farm } from '@authfarm/farm';
 import { CuttableProxy } from '../support/cuttable-proxy.js';
 import { call, sessionCookieOf } from '../support/http.js';
 import { startTestFarm } from '../support/test-farm.js';

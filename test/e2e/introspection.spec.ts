@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import type { Farm } from '../../apps/farm/src/farm.js';
+import type { Farm } from '@authfarm/farm';
 import { call } from '../support/http.js';
 import { metricTotal } from '../support/metrics.js';
 import { startTestFarm } from '../support/test-farm.js';

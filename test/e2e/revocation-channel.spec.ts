@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Farm } from '../../apps/farm/src/farm.js';
+import type { Farm } from '@authfarm/farm';
 import { CuttableProxy } from '../support/cuttable-proxy.js';
 import { call } from '../support/http.js';
 import { metricTotal } from '../support/metrics.js';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import type { Farm } from '../../apps/farm/src/farm.js';
+import type { Farm } from '@authfarm/farm';
 import { call } from '../support/http.js';
 import { startTestFarm } from '../support/test-farm.js';
 import { TestUser } from '../support/users.js';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../dist/libs/config/src/index.js';
 import { dataSourceOptions } from '../../dist/apps/auth/src/database/data-source.js';
-import { ensurePostgres, ensureRedis } from '../../dist/apps/farm/src/stores.js';
+import { ensurePostgres, ensureRedis } from '../../dist/libs/farm/src/index.js';
 
 export const TEST_DATABASE = 'authfarm_test';
 
@@ -16,7 +16,7 @@ export const TEST_DATABASE = 'authfarm_test';
  */
 export default async function globalSetup() {
   if (globalThis.__authfarmStores) return; // one setup per run, shared by the projects
-  if (!existsSync(new URL('../../dist/apps/farm/src/stores.js', import.meta.url))) {
+  if (!existsSync(new URL('../../dist/libs/farm/src/index.js', import.meta.url))) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it for you)');
   }
   process.env.AUTHFARM_TEST_RUN ??= randomBytes(4).toString('hex');

@@ -1,4 +1,4 @@
-import { startFarm, type Farm } from '../../apps/farm/src/farm.js';
+import { startFarm, type Farm } from '@authfarm/farm';
 import { testEnv } from './test-env.js';
 
 /**

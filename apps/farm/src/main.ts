@@ -1,4 +1,4 @@
-import { startFarm } from './farm.js';
+import { startFarm } from '@authfarm/farm';
 
 // The local farm: `npm start`. Ctrl-C or SIGTERM stops every child process.
 const farm = await startFarm({ env: process.env }).catch((error: Error) => {

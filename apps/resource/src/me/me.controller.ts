@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@authfarm/config';
 import { RequireLiveSession, type Principal } from '@authfarm/credentials';
+import { Public } from '@authfarm/platform';
 
 export interface MeResponse extends Principal {
   replica: string;
@@ -14,6 +15,13 @@ export class MeController {
 
   constructor(config: AppConfig) {
     this.replica = config.env.REPLICA_ID;
+  }
+
+  /** The no-auth baseline the benchmark compares every mode with: same path, same hop. */
+  @Public()
+  @Get('ping')
+  ping(): { ok: true; replica: string } {
+    return { ok: true, replica: this.replica };
   }
 
   @Get()

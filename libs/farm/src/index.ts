@@ -1,0 +1,15 @@
+export { startFarm, type Farm, type FarmOptions } from './farm.js';
+export {
+  spawnService,
+  waitReady,
+  type ServiceProcess,
+  type SpawnOptions,
+} from './service-process.js';
+export {
+  StoreSetupError,
+  ensurePostgres,
+  ensureRedis,
+  findFreePort,
+  stopChild,
+  type StoreHandle,
+} from './stores.js';

@@ -1,0 +1,138 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Container, EnvVar } from 'kubernetes-types/core/v1.js';
+import { parse, parseAllDocuments } from 'yaml';
+
+/** The repository root: Jest runs from it. */
+export const ROOT = process.cwd();
+
+/** Any rendered Kubernetes object, typed only as far as these tests read it. */
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+export const overlayNames = (): string[] =>
+  readdirSync(join(ROOT, 'k8s/overlays'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+
+/** `kubectl kustomize` output of one overlay, one object per YAML document. */
+export function renderOverlay(name: string): K8sObject[] {
+  const yaml = execFileSync('kubectl', ['kustomize', join(ROOT, 'k8s/overlays', name)], {
+    encoding: 'utf8',
+  });
+  return parseAllDocuments(yaml).map((doc) => doc.toJS() as K8sObject);
+}
+
+export function readYamlDocuments(path: string): K8sObject[] {
+  return parseAllDocuments(readFileSync(join(ROOT, path), 'utf8')).map(
+    (doc) => doc.toJS() as K8sObject,
+  );
+}
+
+export function find(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind}/${name} in the rendered manifests`);
+  return found;
+}
+
+/** The first container of a Deployment's or a Job's pod template. */
+export function containerOf(workload: K8sObject): Container {
+  const template = workload.spec?.template as { spec: { containers: Container[] } };
+  return template.spec.containers[0];
+}
+
+/** A value standing in for a secret, shaped as the config schema expects for that variable. */
+export function placeholderSecret(variable: string): string {
+  if (variable === 'DATABASE_URL') return 'postgres://authfarm:secret@postgres:5432/authfarm';
+  if (variable === 'REDIS_URL') return 'redis://redis:6379';
+  return 'placeholder-secret-of-at-least-thirty-two-characters';
+}
+
+/** Where a container's variable comes from, once the pod is scheduled. */
+export interface ResolvedEnv {
+  values: Record<string, string>;
+  /** Variable name to the `secret/key` it is read from. */
+  fromSecrets: Record<string, string>;
+}
+
+/** The environment Kubernetes gives a container: envFrom ConfigMaps, then its own env list. */
+export function containerEnv(objects: K8sObject[], container: Container): ResolvedEnv {
+  const values: Record<string, string> = {};
+  const fromSecrets: Record<string, string> = {};
+  for (const source of container.envFrom ?? []) {
+    const name = source.configMapRef?.name;
+    if (!name) throw new Error(`${container.name}: only ConfigMap envFrom is expected`);
+    Object.assign(values, find(objects, 'ConfigMap', name).data);
+  }
+  for (const variable of container.env ?? []) values[variable.name] = resolve(variable);
+  return { values, fromSecrets };
+
+  function resolve({ name, value, valueFrom }: EnvVar): string {
+    if (value !== undefined) return value;
+    if (valueFrom?.configMapKeyRef) {
+      const { name: map, key } = valueFrom.configMapKeyRef;
+      const data = find(objects, 'ConfigMap', map ?? '').data ?? {};
+      if (!(key in data)) throw new Error(`${name}: ConfigMap ${map} has no key ${key}`);
+      return data[key];
+    }
+    if (valueFrom?.secretKeyRef) {
+      fromSecrets[name] = `${valueFrom.secretKeyRef.name}/${valueFrom.secretKeyRef.key}`;
+      return placeholderSecret(name);
+    }
+    if (valueFrom?.fieldRef) return `pod-${valueFrom.fieldRef.fieldPath.replace(/\W/g, '-')}`;
+    throw new Error(`${name}: unsupported env source`);
+  }
+}
+
+/** docker-compose.yml after `${VAR}` / `${VAR:-default}` interpolation, merge keys applied. */
+export function loadCompose(variables: Record<string, string>): ComposeFile {
+  const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8').replace(
+    /\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g,
+    (_match, name: string, fallback: string | undefined) => variables[name] || fallback || '',
+  );
+  return parse(text, { merge: true }) as ComposeFile;
+}
+
+/** Names `${VAR...}` in docker-compose.yml refers to. */
+export function composeVariables(): string[] {
+  const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+  return [...new Set([...text.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]))].sort();
+}
+
+/** KEY=value lines of a dotenv file. */
+export function readDotenv(path: string): Record<string, string> {
+  const entries = readFileSync(join(ROOT, path), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z0-9_]+=/.test(line))
+    .map((line) => {
+      const at = line.indexOf('=');
+      return [line.slice(0, at), line.slice(at + 1)] as const;
+    });
+  return Object.fromEntries(entries);
+}
+
+export interface ComposeService {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  secrets?: string[];
+  ports?: string[];
+  networks?: string[];
+  container_name?: string;
+  deploy?: { replicas?: number };
+  depends_on?: Record<string, { condition: string }>;
+}
+
+export interface ComposeFile {
+  services: Record<string, ComposeService>;
+  networks: Record<string, { internal?: boolean } | null>;
+  secrets: Record<string, { file: string }>;
+}
