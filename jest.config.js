@@ -19,6 +19,8 @@ export default {
   testTimeout: 60_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    // Compose and Kubernetes files against the config schema (needs kubectl on the PATH).
+    { ...base, displayName: 'deploy', testMatch: ['<rootDir>/test/deploy/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'integration',

@@ -99,9 +99,11 @@ describe.each(overlayNames())('k8s/overlays/%s', (overlay) => {
     objects = renderOverlay(overlay);
   });
 
-  const pendingHybrid = overlay === 'hybrid' && !HYBRID_SUPPORTED;
-  (pendingHybrid ? it.skip : it)(
-    `gives every app an environment its config accepts${pendingHybrid ? ' (pending issue #3: AUTH_MODES=hybrid)' : ''}`,
+  // Until the config schema knows `hybrid` (issue #3), the hybrid overlay cannot start: pending.
+  const pending = overlay === 'hybrid' && !HYBRID_SUPPORTED;
+  const accepted = 'gives every app an environment its config accepts';
+  (pending ? it.skip : it)(
+    pending ? `${accepted} (pending issue #3: AUTH_MODES=hybrid)` : accepted,
     () => {
       expect(workloads().map((w) => w.app)).toEqual(['auth', 'resource', 'gateway', 'migrate']);
       for (const { app, container } of workloads()) {
