@@ -1,0 +1,124 @@
+import type { Results } from './results.schema.js';
+
+type Scenarios = Results['scenarios'];
+type Target = Results['targets'][number];
+
+const FLOOR_OF: Record<string, string> = {
+  'session (redis)': 'redis GET (client)',
+  'session (postgres)': 'pg query by key, prepared (client)',
+  'jwt HS256': 'verify HS256 (fast-jwt)',
+  'jwt EdDSA': 'verify EdDSA (fast-jwt)',
+  'jwt ES256': 'verify ES256 (fast-jwt)',
+  'jwt RS256': 'verify RS256 (fast-jwt)',
+  'hybrid HS256': 'verify HS256 (fast-jwt)',
+};
+
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const us = (x: number) => `${x.toFixed(1)} µs`;
+
+/** Every target of issue #4, computed from ratios of one run, with met or missed. */
+export function evaluateTargets(s: Scenarios): Target[] {
+  const targets: Target[] = [];
+  const modes = new Map(s.cost.modes.map((m) => [m.mode, m]));
+  const floor = new Map(s.primitives.map((p) => [p.name, p.cpuMicros]));
+  const base = modes.get('no-auth');
+  if (!base) return targets;
+  const replicaOf = (mode: string) =>
+    (modes.get(mode)?.cpuPerRequest.replica ?? NaN) - base.cpuPerRequest.replica;
+  const throughput = (mode: string) => (modes.get(mode)?.rps.median ?? NaN) / base.rps.median;
+  const pathCost = base.cpuPerRequest.gateway + base.cpuPerRequest.replica;
+
+  for (const [mode, primitive] of Object.entries(FLOOR_OF)) {
+    if (!modes.has(mode)) continue;
+    const overhead = replicaOf(mode);
+    const p = floor.get(primitive) ?? NaN;
+    targets.push({
+      name: `replica overhead, ${mode}`,
+      target: `≤ 1.5 × ${primitive} (${us(1.5 * p)})`,
+      measured: `${us(overhead)} (${(overhead / p).toFixed(2)} × floor)`,
+      met: overhead <= 1.5 * p,
+    });
+    const ceiling = pathCost / (pathCost + p);
+    targets.push({
+      name: `throughput vs path ceiling, ${mode}`,
+      target: `≥ 90% of ceiling ${pct(ceiling)}`,
+      measured: `${pct(throughput(mode))} of no-auth (${pct(throughput(mode) / ceiling)} of ceiling)`,
+      met: throughput(mode) >= 0.9 * ceiling,
+    });
+  }
+  const cachedOverhead = replicaOf('jwt EdDSA + cache');
+  targets.push({
+    name: 'replica overhead, verified-token cache',
+    target: '≤ 5 µs',
+    measured: us(cachedOverhead),
+    met: cachedOverhead <= 5,
+  });
+  for (const [mode, ratio] of [
+    ['session (redis)', 0.8],
+    ['jwt HS256', 0.8],
+    ['jwt EdDSA + cache', 0.85],
+  ] as const) {
+    targets.push({
+      name: `throughput through the gateway, ${mode}`,
+      target: `≥ ${ratio} × no-auth`,
+      measured: `${throughput(mode).toFixed(2)} ×`,
+      met: throughput(mode) >= ratio,
+    });
+  }
+  const hybrid = throughput('hybrid HS256') / throughput('jwt HS256');
+  targets.push({
+    name: 'hybrid vs jwt, same algorithm',
+    target: 'within 2%',
+    measured: `${((hybrid - 1) * 100).toFixed(1)}%`,
+    met: Math.abs(hybrid - 1) <= 0.02,
+  });
+  const gatewayRatio = base.cpuPerRequest.gateway / s.cost.bareHttp.cpuPerRequest;
+  targets.push({
+    name: 'gateway CPU per proxied request',
+    target: '≤ 2 × bare node:http',
+    measured: `${us(base.cpuPerRequest.gateway)} = ${gatewayRatio.toFixed(2)} × ${us(s.cost.bareHttp.cpuPerRequest)}`,
+    met: gatewayRatio <= 2,
+  });
+  const reach = s.reach.find((r) => r.mode === 'hybrid');
+  if (reach) {
+    targets.push({
+      name: 'hybrid revocation reach (p99)',
+      target: '≤ 100 ms',
+      measured: `${reach.p99Ms.toFixed(1)} ms`,
+      met: reach.p99Ms <= 100,
+    });
+  }
+  for (const [ours, theirs] of [
+    ['authfarm session (redis)', 'express-session + connect-redis'],
+    ['authfarm jwt HS256', '@nestjs/jwt guard (HS256)'],
+  ]) {
+    const a = s.reference.find((r) => r.app === ours);
+    const b = s.reference.find((r) => r.app === theirs);
+    if (!a || !b) continue;
+    targets.push({
+      name: `${ours} vs ${theirs}`,
+      target: 'ahead in throughput and p99',
+      measured: `${(a.rps / b.rps).toFixed(2)} × throughput, p99 ${a.p99Ms.toFixed(1)} vs ${b.p99Ms.toFixed(1)} ms`,
+      met: a.rps > b.rps && a.p99Ms <= b.p99Ms,
+    });
+  }
+  return targets;
+}
+
+/** Lookups per second one store core sustains, and how many saturated replicas that serves. */
+export function storeCapacity(
+  s: Scenarios,
+): Array<{ store: string; lookupsPerCoreSecond: number; replicasPerCore: number }> {
+  const rows = [];
+  for (const [store, mode, key] of [
+    ['redis', 'session (redis)', 'redis'],
+    ['postgres', 'session (postgres)', 'postgres'],
+  ] as const) {
+    const m = s.cost.modes.find((x) => x.mode === mode);
+    if (!m) continue;
+    const perLookup = m.cpuPerRequest[key];
+    const lookups = 1e6 / perLookup;
+    rows.push({ store, lookupsPerCoreSecond: lookups, replicasPerCore: lookups / m.rps.median });
+  }
+  return rows;
+}

@@ -1,0 +1,174 @@
+import type { Farm } from '@authfarm/farm';
+import type { BenchContext, Credential } from '../bench-context.js';
+import { closedLoop, median, openLoop, percentile } from '../measure/load.js';
+import { postgresTransactions, redisCommands } from '../measure/store-counters.js';
+import { BENCH_DATABASE } from '../bench-context.js';
+
+/** One configuration measured side by side with the others. */
+export interface ModeSpec {
+  mode: string;
+  farm: string;
+  env: Record<string, string>;
+  login: 'none' | 'session' | 'jwt' | 'hybrid';
+}
+
+export const MODES: ModeSpec[] = [
+  { mode: 'no-auth', farm: 'hs256', env: {}, login: 'none' },
+  { mode: 'session (redis)', farm: 'hs256', env: {}, login: 'session' },
+  {
+    mode: 'session (postgres)',
+    farm: 'postgres',
+    env: { SESSION_STORE: 'postgres' },
+    login: 'session',
+  },
+  {
+    mode: 'session (introspection)',
+    farm: 'introspection',
+    env: { SESSION_CHECK: 'introspection' },
+    login: 'session',
+  },
+  { mode: 'jwt HS256', farm: 'hs256', env: {}, login: 'jwt' },
+  { mode: 'jwt EdDSA', farm: 'eddsa', env: { JWT_ALG: 'EdDSA' }, login: 'jwt' },
+  { mode: 'jwt ES256', farm: 'es256', env: { JWT_ALG: 'ES256' }, login: 'jwt' },
+  { mode: 'jwt RS256', farm: 'rs256', env: { JWT_ALG: 'RS256' }, login: 'jwt' },
+  {
+    mode: 'jwt EdDSA + cache',
+    farm: 'eddsa-cached',
+    env: { JWT_ALG: 'EdDSA', JWT_VERIFIED_CACHE: '10000' },
+    login: 'jwt',
+  },
+  { mode: 'hybrid HS256', farm: 'hs256', env: {}, login: 'hybrid' },
+];
+
+export interface ModeRound {
+  rps: number;
+  requests: number;
+  non2xx: number;
+  /** CPU µs per request, by process kind. */
+  cpuPerRequest: Record<string, number>;
+  /** Commands per request counted by Redis itself (a script counts once plus once per command inside). */
+  redisCommandsPerRequest: number;
+  /** Round trips per request the replicas counted (authfarm_store_round_trips_total). */
+  serviceRoundTripsPerRequest: number;
+  postgresStatementsPerRequest: number;
+  /** Open-loop latencies (ms) at a fixed rate. */
+  latenciesMs: number[];
+}
+
+export interface ModeSummary {
+  mode: string;
+  rounds: ModeRound[];
+  rps: { median: number; min: number; max: number };
+  p50Ms: number;
+  p99Ms: number;
+  cpuPerRequest: Record<string, number>;
+  redisCommandsPerRequest: number;
+  serviceRoundTripsPerRequest: number;
+  postgresStatementsPerRequest: number;
+}
+
+/** Scenario 1: throughput, latency, CPU per process and store round trips, per mode. */
+export async function costByMode(ctx: BenchContext, modes = MODES): Promise<ModeSummary[]> {
+  const { profile, progress } = ctx;
+  progress.start('1. cost per request');
+  const setups: Array<{ spec: ModeSpec; farm: Farm; credential: Credential; path: string }> = [];
+  for (const spec of modes) {
+    // Verified-token cache off unless the mode says otherwise: measure the signature check.
+    const farm = await ctx.farm(spec.farm, { JWT_VERIFIED_CACHE: '0', ...spec.env });
+    const credential = spec.login === 'none' ? {} : await ctx.login(farm, spec.login);
+    setups.push({
+      spec,
+      farm,
+      credential,
+      path: spec.login === 'none' ? '/api/me/ping' : '/api/me',
+    });
+    progress.update(setups.length / modes.length / 4, `started ${spec.farm}`);
+  }
+  const rounds = new Map<string, ModeRound[]>(modes.map((m) => [m.mode, []]));
+  let done = 0;
+  for (let round = 0; round < profile.rounds; round++) {
+    for (const { spec, farm, credential, path } of setups) {
+      const url = `${farm.gatewayUrl}${path}`;
+      const meter = ctx.cpuMeter(farm);
+      const redisBefore = await redisCommands(ctx.redis);
+      const pgBefore = await postgresTransactions(ctx.db, BENCH_DATABASE);
+      const tripsBefore = await serviceRoundTrips(farm);
+      meter.begin();
+      const closed = await closedLoop({
+        url,
+        headers: credential,
+        connections: profile.connections,
+        durationS: profile.closedS,
+      });
+      const cpu = meter.end();
+      // One INFO and one stats read of our own fall between the two readings.
+      const redisAfter = (await redisCommands(ctx.redis)) - 1;
+      const pgAfter = (await postgresTransactions(ctx.db, BENCH_DATABASE)) - 2;
+      const trips = (await serviceRoundTrips(farm)) - tripsBefore;
+      const samples = await openLoop({
+        url,
+        headers: credential,
+        rate: profile.openRate,
+        durationS: profile.openS,
+      });
+      rounds.get(spec.mode)!.push({
+        rps: closed.rps,
+        requests: closed.requests,
+        non2xx: closed.non2xx + closed.errors,
+        cpuPerRequest: Object.fromEntries(
+          Object.entries(cpu).map(([k, v]) => [k, v / Math.max(1, closed.requests)]),
+        ),
+        redisCommandsPerRequest:
+          Math.max(0, redisAfter - redisBefore) / Math.max(1, closed.requests),
+        postgresStatementsPerRequest:
+          Math.max(0, pgAfter - pgBefore) / Math.max(1, closed.requests),
+        serviceRoundTripsPerRequest: trips / Math.max(1, closed.requests),
+        latenciesMs: samples.map((s) => round2(s.latencyMs)),
+      });
+      done++;
+      progress.update(
+        0.25 + (0.75 * done) / (modes.length * profile.rounds),
+        `${spec.mode} round ${round + 1}`,
+      );
+    }
+  }
+  const summaries = modes.map((spec) => summarize(spec.mode, rounds.get(spec.mode)!));
+  progress.done(`${summaries.length} modes x ${profile.rounds} rounds`);
+  return summaries;
+}
+
+export function summarize(mode: string, rounds: ModeRound[]): ModeSummary {
+  const rps = rounds.map((r) => r.rps);
+  const latencies = rounds.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+  const keys = Object.keys(rounds[0]?.cpuPerRequest ?? {});
+  return {
+    mode,
+    rounds,
+    rps: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    cpuPerRequest: Object.fromEntries(
+      keys.map((k) => [k, median(rounds.map((r) => r.cpuPerRequest[k]))]),
+    ),
+    redisCommandsPerRequest: median(rounds.map((r) => r.redisCommandsPerRequest)),
+    postgresStatementsPerRequest: median(rounds.map((r) => r.postgresStatementsPerRequest)),
+    serviceRoundTripsPerRequest: median(rounds.map((r) => r.serviceRoundTripsPerRequest)),
+  };
+}
+
+/** Store round trips the farm's replicas report on /metrics. */
+async function serviceRoundTrips(farm: Farm): Promise<number> {
+  let total = 0;
+  for (const replica of farm.replicas) {
+    const text = await (await fetch(`${replica.url}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      if (line.startsWith('authfarm_store_round_trips_total{'))
+        total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return total;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
