@@ -94,7 +94,7 @@ function createUpstream(origin: string): Upstream {
   const url = new URL(origin);
   return {
     origin: url.origin,
-    host: url.hostname,
+    host: url.hostname.replace(/^\[|\]$/g, ''), // node:http wants ::1, not [::1]
     port: Number(url.port || 80),
     agent: new Agent({ keepAlive: true, maxSockets: 128, maxFreeSockets: 32 }),
     healthy: true,
