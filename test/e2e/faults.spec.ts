@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Farm } from '@authfarm/farm';
-import { CuttableProxy } from '../support/cuttable-proxy.js';
+import { FaultProxy, type Farm } from '@authfarm/farm';
 import { call, sessionCookieOf } from '../support/http.js';
 import { startTestFarm } from '../support/test-farm.js';
 import { testEnv } from '../support/test-env.js';
@@ -11,12 +10,12 @@ import { testEnv } from '../support/test-env.js';
 // traffic. Redis is reached through a proxy this test can cut.
 let starting: Promise<Farm>;
 let farm: Farm;
-let redis: CuttableProxy;
+let redis: FaultProxy;
 const password = 'correct horse battery';
 
 beforeAll(async () => {
   const target = new URL(testEnv().redisUrl);
-  redis = new CuttableProxy(target.hostname, Number(target.port || 6379));
+  redis = new FaultProxy(target.hostname, Number(target.port || 6379));
   const port = await redis.start();
   starting = startTestFarm({ REPLICAS: '2', REDIS_URL: `redis://127.0.0.1:${port}` });
   farm = await starting;

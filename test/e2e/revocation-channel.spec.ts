@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Farm } from '@authfarm/farm';
-import { CuttableProxy } from '../support/cuttable-proxy.js';
+import { FaultProxy, type Farm } from '@authfarm/farm';
 import { call } from '../support/http.js';
 import { metricTotal } from '../support/metrics.js';
 import { startTestFarm } from '../support/test-farm.js';
@@ -12,11 +11,11 @@ import { TestUser, bearer } from '../support/users.js';
 // Redis through a proxy this test cuts; the auth service keeps its own direct connection.
 let starting: Promise<Farm>;
 let farm: Farm;
-let proxy: CuttableProxy;
+let proxy: FaultProxy;
 
 beforeAll(async () => {
   const target = new URL(testEnv().redisUrl);
-  proxy = new CuttableProxy(target.hostname, Number(target.port || 6379));
+  proxy = new FaultProxy(target.hostname, Number(target.port || 6379));
   const port = await proxy.start();
   starting = startTestFarm(
     { REPLICAS: '2', JWT_TTL: '60', HYBRID_CHANNEL_POLICY: 'fail-closed' },

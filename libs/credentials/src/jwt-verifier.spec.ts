@@ -46,6 +46,19 @@ function sign(
   });
 }
 
+/** The payload an attacker would like accepted: an admin session, valid times. */
+function forgedClaims(): string {
+  return b64({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'admin',
+    sid: 's',
+    jti: 'j',
+    iat: NOW / 1000,
+    exp: NOW / 1000 + 300,
+  });
+}
+
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
@@ -84,15 +97,7 @@ describe('JwtVerifier', () => {
   });
 
   it('rejects a token with alg "none" and no signature', () => {
-    const token = `${b64({ alg: 'none', typ: 'at+jwt', kid: key.kid })}.${b64({
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: 'admin',
-      sid: 's',
-      jti: 'j',
-      iat: NOW / 1000,
-      exp: NOW / 1000 + 300,
-    })}.`;
+    const token = `${b64({ alg: 'none', typ: 'at+jwt', kid: key.kid })}.${forgedClaims()}.`;
     expect(reason(verifier, token)).toBe('invalid');
   });
 
@@ -104,15 +109,7 @@ describe('JwtVerifier', () => {
   it('rejects an HS256 token signed with the public key as the HMAC secret', () => {
     const publicPem = publicOf(key).key;
     const header = b64({ alg: 'HS256', typ: 'at+jwt', kid: key.kid });
-    const payload = b64({
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: 'admin',
-      sid: 's',
-      jti: 'j',
-      iat: NOW / 1000,
-      exp: NOW / 1000 + 300,
-    });
+    const payload = forgedClaims();
     const signature = createHmac('sha256', publicPem)
       .update(`${header}.${payload}`)
       .digest('base64url');
@@ -157,15 +154,7 @@ describe('JwtVerifier', () => {
 
   it('rejects a tampered payload', () => {
     const [h, , s] = sign(key).split('.');
-    const forged = b64({
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: 'admin',
-      sid: 's',
-      jti: 'j',
-      iat: NOW / 1000,
-      exp: NOW / 1000 + 300,
-    });
+    const forged = forgedClaims();
     expect(reason(verifier, `${h}.${forged}.${s}`)).toBe('invalid');
   });
 

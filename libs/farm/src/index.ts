@@ -1,4 +1,5 @@
 export { startFarm, type Farm, type FarmOptions } from './farm.js';
+export { FaultProxy } from './fault-proxy.js';
 export {
   spawnService,
   waitReady,

@@ -1,5 +1,5 @@
 import type { BenchContext } from '../bench-context.js';
-import { DelayProxy } from '../measure/delay-proxy.js';
+import { FaultProxy } from '@authfarm/farm';
 import { openLoop, percentile } from '../measure/load.js';
 
 export interface FarStorePoint {
@@ -10,14 +10,14 @@ export interface FarStorePoint {
 }
 
 export interface FarStoreFarm {
-  proxy: DelayProxy;
+  proxy: FaultProxy;
   farmName: string;
 }
 
 /** A farm whose replicas reach Redis through a proxy that can delay or cut (scenarios 3, 7, 8). */
 export async function farStoreFarm(ctx: BenchContext, replicas = 2): Promise<FarStoreFarm> {
   const target = new URL(ctx.redisUrl);
-  const proxy = new DelayProxy(target.hostname, Number(target.port || 6379));
+  const proxy = new FaultProxy(target.hostname, Number(target.port || 6379));
   const port = await proxy.start();
   await ctx.farm(
     'far',

@@ -1,10 +1,12 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy that adds a fixed delay to every chunk in each direction (a store in another
- * zone), and can be cut to play an outage. The delay can change while connections are open.
+ * A TCP proxy in front of a real store, for the benchmark and the fault tests: it adds a fixed
+ * delay to every chunk in each direction (a store in another zone) and can be cut and restored
+ * (an outage), without touching the store other processes use. The delay can change while
+ * connections are open.
  */
-export class DelayProxy {
+export class FaultProxy {
   delayMs = 0;
   port = 0;
   private server: Server | undefined;
@@ -28,12 +30,19 @@ export class DelayProxy {
     return this.port;
   }
 
+  /** Drops every connection and refuses new ones. */
   async cut(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server?.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
 
+  /** Closes for good (a second cut is harmless). */
+  async stop(): Promise<void> {
+    await this.cut().catch(() => undefined);
+  }
+
+  /** Accepts connections again, on the same port. */
   async restore(): Promise<void> {
     await this.start(this.port);
   }
