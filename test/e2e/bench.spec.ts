@@ -34,6 +34,9 @@ describe('npm run bench', () => {
       );
       expect(results.profile.name).toBe('tiny');
       expect(results.charts.length).toBeGreaterThanOrEqual(9);
+      expect(results.profiles).toEqual(
+        expect.arrayContaining(['flame-replica.svg', 'flame-gateway.svg']),
+      );
       const html = readFileSync(join(out, 'index.html'), 'utf8');
       for (const chart of results.charts) {
         expect(readFileSync(join(out, chart), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);

@@ -13,6 +13,7 @@ import { evaluateTargets } from './report/targets.js';
 import { bareHttp } from './scenarios/bare-http.js';
 import { costByMode } from './scenarios/cost.js';
 import { farStore, farStoreFarm } from './scenarios/far-store.js';
+import { hotPathProfile } from './scenarios/hot-path-profile.js';
 import { memoryPerSession } from './scenarios/memory.js';
 import { storeOutage } from './scenarios/outage.js';
 import { primitiveFloor } from './scenarios/primitives.js';
@@ -50,6 +51,7 @@ try {
   await far.proxy.cut();
   const tokens = await tokenSize(ctx);
   const reference = await referenceApps(ctx);
+  const profiles = await hotPathProfile(ctx);
   for (const name of [
     'postgres',
     'introspection',
@@ -91,21 +93,25 @@ try {
     scenarios,
     targets: evaluateTargets(scenarios),
     charts: Object.keys(drawn),
+    profiles: Object.keys(profiles),
   });
-  const dir = write(results, drawn);
+  const dir = write(results, { ...drawn, ...profiles });
   process.stdout.write(`\n${summaryTable(results)}\n\nreport: ${join(dir, 'report.md')}\n`);
 } finally {
   await ctx.close();
 }
 
-function write(r: Results, drawn: Record<string, string>): string {
+function write(r: Results, files: Record<string, string>): string {
+  const drawn = Object.fromEntries(
+    Object.entries(files).filter(([name]) => r.charts.includes(name)),
+  );
   const root = resolve('reports');
   const dir = values.out ? resolve(values.out) : join(root, r.startedAt.replace(/[:.]/g, '-'));
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'results.json'), JSON.stringify(r, null, 1));
   writeFileSync(join(dir, 'report.md'), reportMarkdown(r, command));
   writeFileSync(join(dir, 'index.html'), indexHtml(r, Object.keys(drawn)));
-  for (const [name, svg] of Object.entries(drawn)) writeFileSync(join(dir, name), svg);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   if (!values.out) {
     rmSync(join(root, 'latest'), { force: true });
     symlinkSync(dir, join(root, 'latest'));
@@ -115,7 +121,9 @@ function write(r: Results, drawn: Record<string, string>): string {
     const docs = resolve('docs/benchmark');
     mkdirSync(docs, { recursive: true });
     writeFileSync(join(docs, 'latest.md'), reportMarkdown(r, command));
-    for (const [name, svg] of Object.entries(drawn)) writeFileSync(join(docs, name), svg);
+    for (const [name, content] of Object.entries(files)) {
+      if (name.endsWith('.svg')) writeFileSync(join(docs, name), content);
+    }
     writeFileSync(join(docs, 'results.json'), JSON.stringify(r));
   }
   return dir;

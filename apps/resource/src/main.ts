@@ -4,14 +4,9 @@ import { RevocationState, redisTransport } from '@authfarm/revocation';
 import { AppModule } from './app.module.js';
 
 const config = loadConfigOrExit('resource');
-const app = await createHttpApp(AppModule.forRoot(config), config);
-const replica = config.env.REPLICA_ID;
-app
-  .getHttpAdapter()
-  .getInstance()
-  .addHook('onSend', async (_request, reply) => {
-    void reply.header('x-served-by', replica);
-  });
+const app = await createHttpApp(AppModule.forRoot(config), config, {
+  'x-served-by': config.env.REPLICA_ID,
+});
 // Pushed revocations: a Redis pub/sub subscription through Nest's microservice transport.
 const events = app.connectMicroservice(redisTransport(config.env.REDIS_URL), {
   inheritAppConfig: true,

@@ -36,12 +36,28 @@ export class AccessTokenVerifier implements OnApplicationBootstrap {
     try {
       return this.verifier.verify(token);
     } catch (error) {
-      if (!(error instanceof JwtVerificationError) || error.reason !== 'unknown-kid') throw error;
-      const keys = await this.keys.refreshForUnknownKid();
-      if (!keys) throw error;
-      this.verifier.setKeys(keys);
-      return this.verifier.verify(token);
+      return this.retryWithFreshKeys(token, error);
     }
+  }
+
+  /**
+   * The synchronous hot path: claims of a valid token signed by a known key. For an unknown kid
+   * it returns a promise that refetches keys (rate-limited) and tries once more.
+   */
+  verifyNow(token: string): AccessTokenClaims | Promise<AccessTokenClaims> {
+    try {
+      return this.verifier.verify(token);
+    } catch (error) {
+      return this.retryWithFreshKeys(token, error);
+    }
+  }
+
+  private async retryWithFreshKeys(token: string, error: unknown): Promise<AccessTokenClaims> {
+    if (!(error instanceof JwtVerificationError) || error.reason !== 'unknown-kid') throw error;
+    const keys = await this.keys.refreshForUnknownKid();
+    if (!keys) throw error;
+    this.verifier.setKeys(keys);
+    return this.verifier.verify(token);
   }
 
   private async reload(): Promise<boolean> {

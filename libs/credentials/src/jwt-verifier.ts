@@ -36,12 +36,15 @@ const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp'];
  */
 export class JwtVerifier {
   private verifiers = new Map<string, VerifyFn>();
+  // Every token of one key has the same header segment: decode it once, not per request.
+  private readonly kids = new Map<string, string>();
 
   constructor(private readonly options: JwtVerifierOptions) {}
 
   /** Replaces the accepted keys. Tokens signed by a key no longer listed are refused. */
   setKeys(keys: readonly VerificationKey[]): void {
     this.verifiers = new Map(keys.map((key) => [key.kid, this.verifierFor(key)]));
+    this.kids.clear();
   }
 
   hasKey(kid: string): boolean {
@@ -54,7 +57,7 @@ export class JwtVerifier {
 
   /** Returns the claims of a valid token or throws a `JwtVerificationError`. */
   verify(token: string): AccessTokenClaims {
-    const kid = kidOf(token);
+    const kid = this.kidOf(token);
     const verify = this.verifiers.get(kid);
     if (!verify) throw new JwtVerificationError('unknown-kid', kid);
     try {
@@ -63,6 +66,22 @@ export class JwtVerifier {
       const expired = error instanceof TokenError && error.code === TokenError.codes.expired;
       throw new JwtVerificationError(expired ? 'expired' : 'invalid', kid);
     }
+  }
+
+  private kidOf(token: string): string {
+    const dot = token.indexOf('.');
+    if (dot <= 0 || dot > 1024 || token.length > MAX_TOKEN_LENGTH) {
+      throw new JwtVerificationError('malformed');
+    }
+    const segment = token.slice(0, dot);
+    let kid = this.kids.get(segment);
+    if (kid === undefined) {
+      kid = kidOfHeader(segment);
+      // Only headers of keys we hold are kept, so junk headers cannot grow the map.
+      if (this.verifiers.has(kid) && this.kids.size < MAX_CACHED_HEADERS)
+        this.kids.set(segment, kid);
+    }
+    return kid;
   }
 
   private verifierFor(key: VerificationKey): VerifyFn {
@@ -82,16 +101,13 @@ export class JwtVerifier {
 }
 
 const MAX_TOKEN_LENGTH = 8 * 1024;
+const MAX_CACHED_HEADERS = 64;
 
 /** Reads the `kid` of the protected header without trusting anything else in it. */
-function kidOf(token: string): string {
-  const dot = token.indexOf('.');
-  if (dot <= 0 || dot > 1024 || token.length > MAX_TOKEN_LENGTH) {
-    throw new JwtVerificationError('malformed');
-  }
+function kidOfHeader(segment: string): string {
   let header: unknown;
   try {
-    header = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
+    header = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
   } catch {
     throw new JwtVerificationError('malformed');
   }

@@ -36,17 +36,24 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       done: VerifyCallback,
     ) => {
       const start = process.hrtime.bigint();
-      verifier.verify(token).then(
-        (claims) => {
-          this.metrics.verifyDuration('jwt', Number(process.hrtime.bigint() - start) / 1e9);
-          done(null, claims);
-        },
-        (error: unknown) => {
-          const expired = error instanceof JwtVerificationError && error.reason === 'expired';
-          this.metrics.authOutcome('jwt', expired ? 'expired' : 'invalid');
-          done(error as Error);
-        },
-      );
+      const fail = (error: unknown) => {
+        const expired = error instanceof JwtVerificationError && error.reason === 'expired';
+        this.metrics.authOutcome('jwt', expired ? 'expired' : 'invalid');
+        done(error as Error);
+      };
+      const succeed = (claims: AccessTokenClaims) => {
+        this.metrics.verifyDuration('jwt', Number(process.hrtime.bigint() - start) / 1e9);
+        done(null, claims);
+      };
+      let result: AccessTokenClaims | Promise<AccessTokenClaims>;
+      try {
+        result = verifier.verifyNow(token);
+      } catch (error) {
+        return fail(error);
+      }
+      // A known key answers synchronously; only an unknown kid waits for a JWKS refetch.
+      if (result instanceof Promise) result.then(succeed, fail);
+      else succeed(result);
     };
   }
 

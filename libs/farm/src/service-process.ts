@@ -17,6 +17,8 @@ export interface SpawnOptions {
   /** Where each prefixed log line goes; defaults to stdout. */
   log: (line: string) => void;
   timeoutMs?: number;
+  /** Node flags for the child, e.g. `--cpu-prof` for the benchmark's flame graphs. */
+  execArgv?: string[];
 }
 
 /**
@@ -25,6 +27,7 @@ export interface SpawnOptions {
  */
 export async function spawnService(options: SpawnOptions): Promise<ServiceProcess> {
   const child = fork(options.script, [], {
+    execArgv: options.execArgv ?? [],
     env: { ...options.env, FORCE_COLOR: '0', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -19,6 +19,8 @@ const LEVELS: Record<AppConfig['env']['LOG_LEVEL'], LogLevel[]> = {
 export async function createHttpApp(
   module: unknown,
   config: AppConfig,
+  /** Headers every response carries (e.g. X-Served-By on replicas). */
+  responseHeaders: Record<string, string> = {},
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: 16 * 1024,
@@ -33,11 +35,16 @@ export async function createHttpApp(
   app.useGlobalFilters(new AllExceptionsFilter());
   const metrics = app.get(Metrics);
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onSend', async (request, reply) => {
+  const extra = Object.entries(responseHeaders);
+  // Callback-style hooks: cheaper than async ones on every request.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
+    for (const [name, value] of extra) void reply.header(name, value);
+    done(null, payload);
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     metrics.request(request.routeOptions.url ?? 'unmatched', reply.statusCode);
+    done();
   });
   app.enableShutdownHooks();
   return app;

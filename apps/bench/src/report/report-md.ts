@@ -158,6 +158,17 @@ ${s.outage
 ${s.reference.map((x) => `| ${x.app} | ${int(x.rps)} | ${n(x.p99Ms, 2)} |`).join('\n')}
 
 ![reference](9-reference-apps.svg)
+
+## Where the time goes
+
+Flame graphs of a replica and of the gateway under session and jwt HS256 load (idle time removed;
+green: authfarm, orange: dependencies, blue: Node itself). The raw \`.cpuprofile\` files open in
+Chrome DevTools or speedscope.
+
+${r.profiles
+  .filter((f) => f.endsWith('.svg'))
+  .map((f) => `![${f}](${f})`)
+  .join('\n')}
 `;
 }
 

@@ -107,6 +107,8 @@ export const resultsSchema = z.object({
     }),
   ),
   charts: z.array(z.string().regex(/\.svg$/)).min(1),
+  /** Flame graphs of the hot path (SVG) and the raw V8 profiles behind them. */
+  profiles: z.array(z.string().regex(/^flame-.*\.(svg|cpuprofile)$/)),
 });
 
 export type Results = z.output<typeof resultsSchema>;
