@@ -40,6 +40,30 @@ export default tseslint.config(
       ],
     },
   },
+  // An app never imports another app: shared code belongs in a lib.
+  ...['auth', 'bench', 'farm', 'gateway', 'resource'].map((app) => ({
+    files: [`apps/${app}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/libs/*/src/**', '../../libs/**'],
+              message: 'Import a lib through @authfarm/<lib>.',
+            },
+            { group: ['@authfarm/*/*'], message: 'Import a lib through its public entry only.' },
+            {
+              group: ['auth', 'bench', 'farm', 'gateway', 'resource']
+                .filter((other) => other !== app)
+                .map((other) => `**/${other}/src/**`),
+              message: 'An app never imports another app; move shared code to a lib.',
+            },
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: ['**/*.js'],
     languageOptions: { globals: globals.node },
