@@ -5,7 +5,10 @@ import { RevocationState, redisTransport } from '@authfarm/revocation';
 import { AppModule } from './app.module.js';
 
 const config = loadConfigOrExit('auth');
-const app = await createHttpApp(AppModule.forRoot(config), config);
+// Responses of the auth service carry credentials or account data: never cached by default.
+const app = await createHttpApp(AppModule.forRoot(config), config, {
+  ifAbsent: { 'cache-control': 'no-store' },
+});
 // Revocation events (the auth service checks hybrid tokens too), and session.validate over TCP.
 const events = app.connectMicroservice(redisTransport(config.env.REDIS_URL), {
   inheritAppConfig: true,

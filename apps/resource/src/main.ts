@@ -5,7 +5,7 @@ import { AppModule } from './app.module.js';
 
 const config = loadConfigOrExit('resource');
 const app = await createHttpApp(AppModule.forRoot(config), config, {
-  'x-served-by': config.env.REPLICA_ID,
+  always: { 'x-served-by': config.env.REPLICA_ID },
 });
 // Pushed revocations: a Redis pub/sub subscription through Nest's microservice transport.
 const events = app.connectMicroservice(redisTransport(config.env.REDIS_URL), {

@@ -46,6 +46,11 @@ export class AppConfig {
     return this.env.AUTH_MODES.includes(mode);
   }
 
+  /** ALLOWED_ORIGINS as origins (scheme://host:port), for CSRF checks. */
+  get allowedOrigins(): ReadonlySet<string> {
+    return new Set(this.env.ALLOWED_ORIGINS.map((origin) => new URL(origin).origin));
+  }
+
   /** True when access tokens are issued or accepted: jwt or hybrid mode is on. */
   get tokensEnabled(): boolean {
     return this.enabled('jwt') || this.enabled('hybrid');

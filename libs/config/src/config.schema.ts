@@ -71,6 +71,8 @@ export const envSchema = z.object({
   STORE_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
 
   AUTH_URL: z.url().default('http://127.0.0.1:3001'),
+  /** Origins besides the farm's own allowed to send cookie-authenticated writes (CSRF). */
+  ALLOWED_ORIGINS: commaList.pipe(z.array(z.url())).default([]),
   /** Gateway: several auth replicas (comma list); defaults to AUTH_URL alone. */
   AUTH_UPSTREAMS: commaList.pipe(z.array(z.url())).optional(),
   RESOURCE_UPSTREAMS: commaList.pipe(z.array(z.url())).optional(),

@@ -1,15 +1,19 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { AuthenticationError, IS_PUBLIC, Metrics } from '@authfarm/platform';
+import { AppConfig } from '@authfarm/config';
+import { AppError, AuthenticationError, IS_PUBLIC, Metrics } from '@authfarm/platform';
 import { RevocationStore } from '@authfarm/revocation';
 import { readBearer } from './access-token.js';
 import { JwtVerificationError } from './jwt-verifier.js';
+import { crossSiteReason } from './csrf.js';
 import type { Principal } from './principal.js';
 import { REQUIRE_LIVE_SESSION } from './require-live-session.decorator.js';
 
 interface HeaderRequest {
-  headers: { authorization?: string; cookie?: string };
+  method?: string;
+  headers: IncomingHttpHeaders;
 }
 
 /**
@@ -23,9 +27,13 @@ export class CredentialGuard extends AuthGuard(['jwt', 'session-cookie']) {
     private readonly reflector: Reflector,
     private readonly metrics: Metrics,
     private readonly revocations: RevocationStore,
+    config: AppConfig,
   ) {
     super();
+    this.allowedOrigins = config.allowedOrigins;
   }
+
+  private readonly allowedOrigins: ReadonlySet<string>;
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     // Microservice messages (revocation events, session.validate) arrive on internal channels
@@ -34,6 +42,12 @@ export class CredentialGuard extends AuthGuard(['jwt', 'session-cookie']) {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     await super.canActivate(context);
+    const request = context.switchToHttp().getRequest<HeaderRequest & { user: Principal }>();
+    // A cookie rides along on any cross-site request; a bearer token never does.
+    if (request.user.mode === 'session') {
+      const reason = crossSiteReason(request, this.allowedOrigins);
+      if (reason) throw new AppError('CSRF_REJECTED', reason);
+    }
     if (this.reflector.getAllAndOverride<boolean>(REQUIRE_LIVE_SESSION, targets)) {
       await this.confirmLive(context);
     }

@@ -7,6 +7,7 @@ export {
 } from './access-token.js';
 export { AccessTokenVerifier } from './access-token-verifier.js';
 export { CredentialGuard } from './credential.guard.js';
+export { crossSiteReason } from './csrf.js';
 export { CredentialsModule } from './credentials.module.js';
 export { JwksKeySource, type JwksKeySourceOptions } from './jwks-key-source.js';
 export { JwtKeys } from './jwt-keys.js';

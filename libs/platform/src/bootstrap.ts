@@ -19,8 +19,12 @@ const LEVELS: Record<AppConfig['env']['LOG_LEVEL'], LogLevel[]> = {
 export async function createHttpApp(
   module: unknown,
   config: AppConfig,
-  /** Headers every response carries (e.g. X-Served-By on replicas). */
-  responseHeaders: Record<string, string> = {},
+  headers: {
+    /** Set on every response (e.g. X-Served-By on replicas). */
+    always?: Record<string, string>;
+    /** Set on responses whose handler did not set them (e.g. Cache-Control on auth). */
+    ifAbsent?: Record<string, string>;
+  } = {},
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: 16 * 1024,
@@ -35,11 +39,14 @@ export async function createHttpApp(
   app.useGlobalFilters(new AllExceptionsFilter());
   const metrics = app.get(Metrics);
   const fastify = app.getHttpAdapter().getInstance();
-  const extra = Object.entries(responseHeaders);
+  const always = Object.entries(headers.always ?? {});
+  const ifAbsent = Object.entries(headers.ifAbsent ?? {});
   // Callback-style hooks: cheaper than async ones on every request.
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
-    for (const [name, value] of extra) void reply.header(name, value);
+    for (const [name, value] of always) void reply.header(name, value);
+    for (const [name, value] of ifAbsent)
+      if (!reply.hasHeader(name)) void reply.header(name, value);
     done(null, payload);
   });
   fastify.addHook('onResponse', (request, reply, done) => {

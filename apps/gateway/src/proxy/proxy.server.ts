@@ -11,6 +11,7 @@ import { Metrics, requestIdFrom, type ErrorCode } from '@authfarm/platform';
 import { Routes } from '../upstreams/routes.js';
 import type { Upstream, UpstreamPool } from '../upstreams/upstream-pool.js';
 import { downstreamHeaders, upstreamHeaders } from './header-policy.js';
+import { securityHeaders } from './security-headers.js';
 
 const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 // Errors that mean the request never reached an application: safe to try another replica.
@@ -27,6 +28,7 @@ export class ProxyServer {
   private readonly server: Server;
   private readonly maxBody: number;
   private readonly timeoutMs: number;
+  private readonly security = securityHeaders();
 
   constructor(
     config: AppConfig,
@@ -68,6 +70,7 @@ export class ProxyServer {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const requestId = requestIdFrom(req.headers);
     res.setHeader('x-request-id', requestId);
+    for (const [name, value] of this.security) res.setHeader(name, value);
     const route = this.routes.match(req.url ?? '/');
     if (route.kind === 'local') {
       void route.serve(req, res).then(() => this.metrics.request(route.name, res.statusCode));
