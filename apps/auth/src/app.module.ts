@@ -13,6 +13,7 @@ import { IntrospectionController } from './introspection/introspection.controlle
 import { IntrospectionService } from './introspection/introspection.service.js';
 import { AuthController } from './login/auth.controller.js';
 import { LocalStrategy } from './login/local.strategy.js';
+import { LoginThrottle } from './login/login-throttle.js';
 import { LoginService } from './login/login.service.js';
 import { SessionRegistry } from './sessions/session-registry.service.js';
 import { SessionsController } from './sessions/sessions.controller.js';
@@ -46,6 +47,7 @@ export class AppModule {
         UsersService,
         LocalStrategy,
         LoginService,
+        LoginThrottle,
         TokenSessionsService,
         SessionRegistry,
         IntrospectionService,

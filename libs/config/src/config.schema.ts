@@ -71,6 +71,10 @@ export const envSchema = z.object({
   STORE_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
 
   AUTH_URL: z.url().default('http://127.0.0.1:3001'),
+  /** Failed logins allowed per account and per client IP within the window, then 429. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(100),
+  LOGIN_THROTTLE_WINDOW: seconds(15 * 60),
   /** Origins besides the farm's own allowed to send cookie-authenticated writes (CSRF). */
   ALLOWED_ORIGINS: commaList.pipe(z.array(z.url())).default([]),
   /** Gateway: several auth replicas (comma list); defaults to AUTH_URL alone. */

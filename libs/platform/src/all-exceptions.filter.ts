@@ -52,7 +52,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
         exception instanceof AuthenticationError && exception.bearer
           ? { 'www-authenticate': 'Bearer error="invalid_token"' }
           : {};
-      if (exception.status === 503) headers['retry-after'] = '1';
+      if (exception.retryAfterSeconds !== undefined) {
+        headers['retry-after'] = String(exception.retryAfterSeconds);
+      } else if (exception.status === 503) headers['retry-after'] = '1';
       return { status: exception.status, code: exception.code, headers };
     }
     const status =

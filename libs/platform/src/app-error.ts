@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404,
   USERNAME_TAKEN: 409,
   PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_ATTEMPTS: 429,
   SESSION_STORE_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,
   KEYS_UNAVAILABLE: 503,
@@ -38,6 +39,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   NOT_FOUND: 'Not found.',
   USERNAME_TAKEN: 'That username is taken.',
   PAYLOAD_TOO_LARGE: 'The request body is too large.',
+  TOO_MANY_ATTEMPTS: 'Too many attempts; try again later.',
   SESSION_STORE_UNAVAILABLE: 'The service is temporarily unavailable.',
   DATABASE_UNAVAILABLE: 'The service is temporarily unavailable.',
   KEYS_UNAVAILABLE: 'The service is temporarily unavailable.',
@@ -53,10 +55,14 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly detail?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(MESSAGES[code], options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
+
+  /** Sent as Retry-After (429 and 503). */
+  readonly retryAfterSeconds: number | undefined;
 
   get status(): number {
     return ERROR_STATUS[this.code];
