@@ -64,12 +64,26 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     cleanups.push(() => Promise.all(stores.map((s) => s.stop())).then(() => undefined));
     for (const s of stores) if (s.started) log(`[farm] started a private store at ${s.url}`);
 
+    // Key material goes only where it is needed: the signing key to the auth service alone, an
+    // HS256 secret to auth and the replicas (which is exactly HS256's blast radius).
+    const { JWT_SECRET, JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_FILE, INTROSPECTION_SECRET, ...operator } =
+      clean(options.env ?? {});
+    const keys = localKeys(config, cleanups);
     const shared: Record<string, string> = {
-      ...clean(options.env ?? {}),
+      ...operator,
       REDIS_URL: redis.url,
       DATABASE_URL: postgres.url,
-      ...localKeys(config, cleanups),
     };
+    const authKeys = clean({
+      JWT_SECRET,
+      JWT_PRIVATE_KEY,
+      JWT_PRIVATE_KEY_FILE,
+      INTROSPECTION_SECRET,
+      ...keys,
+    });
+    const replicaKeys = clean({
+      JWT_SECRET: env.JWT_ALG === 'HS256' ? authKeys.JWT_SECRET : undefined,
+    });
     migrate(shared);
 
     // Usually one auth replica; several (each with its own introspection port) show the
@@ -80,7 +94,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
         spawnService({
           name: env.AUTH_REPLICAS === 1 ? 'auth' : `auth-${i + 1}`,
           script: SCRIPTS.auth,
-          env: { ...shared, PORT: '0', INTROSPECTION_PORT: String(introspectionPort) },
+          env: { ...shared, ...authKeys, PORT: '0', INTROSPECTION_PORT: String(introspectionPort) },
           log,
         }),
       ),
@@ -93,6 +107,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
         script: SCRIPTS.resource,
         env: {
           ...shared,
+          ...replicaKeys,
           PORT: String(port),
           REPLICA_ID: `resource-${i + 1}`,
           AUTH_URL: auths[i % auths.length].url,
