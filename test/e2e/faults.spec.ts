@@ -98,3 +98,35 @@ describe('a replica dies', () => {
     );
   });
 });
+
+describe('a rolling restart', () => {
+  it('drains each replica on SIGTERM: restarting all of them under load fails no request', async () => {
+    const { authorization } = await credentials();
+    const me = () =>
+      call(`${farm.gatewayUrl}/api/me`, { headers: { authorization } }).then(
+        (reply) => reply.status,
+        () => 0,
+      );
+    let running = true;
+    const statuses: number[] = [];
+    const load = (async () => {
+      while (running) statuses.push(...(await Promise.all(Array.from({ length: 8 }, me))));
+    })();
+    for (let i = 0; i < farm.replicas.length; i++) {
+      const restarted = await farm.restartReplica(i); // SIGTERM, wait for exit, start again
+      // As a rollout would: wait until the gateway routes to the new process before the next.
+      await waitFor(
+        `${restarted.name} back in the pool`,
+        async () =>
+          (await call(`${farm.gatewayUrl}/api/me`, { headers: { authorization } })).headers.get(
+            'x-served-by',
+          ) === restarted.name,
+        5000,
+      );
+    }
+    running = false;
+    await load;
+    expect(statuses.length).toBeGreaterThan(50);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+  });
+});
