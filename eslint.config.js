@@ -2,6 +2,20 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// Import boundaries (docs/architecture.md): libs are imported through their @authfarm/<lib>
+// alias only; libs never import apps; an app never imports another app.
+const APPS = ['auth', 'bench', 'farm', 'gateway', 'resource'];
+const THROUGH_ALIAS = [
+  {
+    group: ['**/libs/*/src/**', '../../libs/**'],
+    message: 'Import a lib through @authfarm/<lib>.',
+  },
+  { group: ['@authfarm/*/*'], message: 'Import a lib through its public entry only.' },
+];
+const boundaries = (...patterns) => ({
+  'no-restricted-imports': ['error', { patterns: [...THROUGH_ALIAS, ...patterns] }],
+});
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'reports/**', '.farm/**'] },
   js.configs.recommended,
@@ -15,54 +29,19 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      // Import boundaries (docs/architecture.md): libs never import apps; apps never import
-      // another app; libs are imported through their @authfarm/<lib> alias only.
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/libs/*/src/**', '../../libs/**'],
-              message: 'Import a lib through @authfarm/<lib>.',
-            },
-            { group: ['@authfarm/*/*'], message: 'Import a lib through its public entry only.' },
-          ],
-        },
-      ],
+      ...boundaries(),
     },
   },
   {
     files: ['libs/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/apps/**'], message: 'A lib never imports an app.' }] },
-      ],
-    },
+    rules: boundaries({ group: ['**/apps/**'], message: 'A lib never imports an app.' }),
   },
-  // An app never imports another app: shared code belongs in a lib.
-  ...['auth', 'bench', 'farm', 'gateway', 'resource'].map((app) => ({
+  ...APPS.map((app) => ({
     files: [`apps/${app}/**/*.ts`],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/libs/*/src/**', '../../libs/**'],
-              message: 'Import a lib through @authfarm/<lib>.',
-            },
-            { group: ['@authfarm/*/*'], message: 'Import a lib through its public entry only.' },
-            {
-              group: ['auth', 'bench', 'farm', 'gateway', 'resource']
-                .filter((other) => other !== app)
-                .map((other) => `**/${other}/src/**`),
-              message: 'An app never imports another app; move shared code to a lib.',
-            },
-          ],
-        },
-      ],
-    },
+    rules: boundaries({
+      group: APPS.filter((other) => other !== app).map((other) => `**/${other}/src/**`),
+      message: 'An app never imports another app; move shared code to a lib.',
+    }),
   })),
   {
     files: ['**/*.js'],

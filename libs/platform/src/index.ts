@@ -10,3 +10,4 @@ export { Readiness } from './readiness.js';
 export { connectRedis, createRedisClient } from './redis-client.js';
 export { requestIdFrom } from './request-id.js';
 export { ZodBodyPipe } from './zod-body.pipe.js';
+export { orUnavailable } from './unavailable.js';

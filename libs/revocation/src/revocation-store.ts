@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { AppError } from '@authfarm/platform';
+import { orUnavailable } from '@authfarm/platform';
 import type { SessionEndedEvent } from './session-ended.event.js';
 
 // Is this session (or this user's tokens issued at iat) revoked? One round trip.
@@ -85,13 +85,7 @@ export class RevocationStore {
     return (await this.redis.ping().catch(() => '')) === 'PONG';
   }
 
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw new AppError('REVOCATIONS_UNAVAILABLE', `redis: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return orUnavailable('REVOCATIONS_UNAVAILABLE', 'redis', operation);
   }
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { AppError } from '@authfarm/platform';
+import { orUnavailable } from '@authfarm/platform';
 import {
   SessionStore,
   type SessionRecord,
@@ -120,17 +120,13 @@ export class PostgresSessionStore extends SessionStore {
     await this.pool.end();
   }
 
-  private async query<R extends object = object>(
+  private query<R extends object = object>(
     query: string | pg.QueryConfig,
     values?: unknown[],
   ): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.pool.query<R>(query as string, values);
-    } catch (error) {
-      throw new AppError('SESSION_STORE_UNAVAILABLE', `postgres: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    return orUnavailable('SESSION_STORE_UNAVAILABLE', 'postgres', () =>
+      this.pool.query<R>(query as string, values),
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { AppError } from '@authfarm/platform';
+import { orUnavailable } from '@authfarm/platform';
 import {
   SessionStore,
   type SessionRecord,
@@ -147,14 +147,8 @@ export class RedisSessionStore extends SessionStore {
     return `${this.prefix}user-sess:${userId}`;
   }
 
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw new AppError('SESSION_STORE_UNAVAILABLE', `redis: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return orUnavailable('SESSION_STORE_UNAVAILABLE', 'redis', operation);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '@authfarm/config';
-import { AppError, connectRedis, createRedisClient } from '@authfarm/platform';
+import { AppError, connectRedis, createRedisClient, orUnavailable } from '@authfarm/platform';
 
 /**
  * Failed logins counted per account and per client IP in Redis, so every auth replica shares
@@ -74,13 +74,7 @@ export class LoginThrottle implements OnApplicationShutdown {
   }
 
   // Without the counters a login cannot be judged: fail closed with 503, never open.
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw new AppError('SESSION_STORE_UNAVAILABLE', `redis: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return orUnavailable('SESSION_STORE_UNAVAILABLE', 'redis', operation);
   }
 }

@@ -3,8 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, IsNull, MoreThan, Repository, type EntityManager } from 'typeorm';
 import { AppConfig } from '@authfarm/config';
-import { AppError } from '@authfarm/platform';
-import { databaseUnavailable } from '../users/users.service.js';
+import { orUnavailable } from '@authfarm/platform';
 import { RefreshToken } from './refresh-token.entity.js';
 import { TokenSession } from './token-session.entity.js';
 
@@ -160,13 +159,8 @@ export class TokenSessionsService {
     return refreshToken;
   }
 
-  private async db<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw databaseUnavailable(error);
-    }
+  private db<T>(operation: () => Promise<T>): Promise<T> {
+    return orUnavailable('DATABASE_UNAVAILABLE', 'postgres', operation);
   }
 }
 
