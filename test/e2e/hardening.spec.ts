@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Farm } from '@authfarm/farm';
+import { describe, expect, it } from '@jest/globals';
 import { call } from '../support/http.js';
-import { startTestFarm } from '../support/test-farm.js';
+import { farmForThisFile } from '../support/test-farm.js';
 import { TestUser, bearer } from '../support/users.js';
 
 // Guards against cross-site writes riding on the session cookie (CSRF), responses that a
 // browser may frame, sniff or cache, and CORS that would hand credentials to a foreign origin.
-let starting: Promise<Farm>;
-let farm: Farm;
-
-beforeAll(async () => {
-  starting = startTestFarm({ REPLICAS: '2', ALLOWED_ORIGINS: 'https://app.example' });
-  farm = await starting;
-});
-afterAll(async () => (await starting?.catch(() => undefined))?.stop());
+const farm = farmForThisFile({ REPLICAS: '2', ALLOWED_ORIGINS: 'https://app.example' });
 
 const own = () => new URL(farm.gatewayUrl).origin;
 

@@ -1,26 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import type { Farm } from '@authfarm/farm';
 import { call } from '../support/http.js';
 import { metricTotal } from '../support/metrics.js';
-import { startTestFarm } from '../support/test-farm.js';
+import { farmForThisFile } from '../support/test-farm.js';
 import { TestUser, bearer } from '../support/users.js';
 
 // Session checks through the auth service (SESSION_CHECK=introspection): replicas send
 // `session.validate` over the microservice TCP channel instead of reading the store.
 const SECRET = randomBytes(32).toString('base64url');
-let starting: Promise<Farm>;
-let farm: Farm;
-
-beforeAll(async () => {
-  starting = startTestFarm({
-    REPLICAS: '2',
-    SESSION_CHECK: 'introspection',
-    INTROSPECTION_SECRET: SECRET,
-  });
-  farm = await starting;
+const farm = farmForThisFile({
+  REPLICAS: '2',
+  SESSION_CHECK: 'introspection',
+  INTROSPECTION_SECRET: SECRET,
 });
-afterAll(async () => (await starting?.catch(() => undefined))?.stop());
 
 const introspect = (token: string, secret = SECRET) =>
   call(`${farm.gatewayUrl}/auth/introspect`, {

@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Farm } from '@authfarm/farm';
+import { describe, expect, it } from '@jest/globals';
 import { call } from '../support/http.js';
-import { startTestFarm } from '../support/test-farm.js';
+import { farmForThisFile } from '../support/test-farm.js';
 import { testEnv } from '../support/test-env.js';
 import { PASSWORD, TestUser } from '../support/users.js';
 
 // Guards against password guessing: failures are counted per account and per client IP in Redis
 // (shared by every auth replica), and a client cannot escape the IP count by sending its own
 // X-Forwarded-For. Its own key prefix keeps other specs' failed logins out of the counts.
-let starting: Promise<Farm>;
-let farm: Farm;
-
-beforeAll(async () => {
-  starting = startTestFarm({
-    REPLICAS: '1',
-    AUTH_REPLICAS: '2',
-    REDIS_KEY_PREFIX: `${testEnv().keyPrefix}throttle:`,
-    LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
-    LOGIN_MAX_FAILURES_PER_IP: '6',
-    LOGIN_THROTTLE_WINDOW: '60',
-  });
-  farm = await starting;
+const farm = farmForThisFile({
+  REPLICAS: '1',
+  AUTH_REPLICAS: '2',
+  REDIS_KEY_PREFIX: `${testEnv().keyPrefix}throttle:`,
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+  LOGIN_MAX_FAILURES_PER_IP: '6',
+  LOGIN_THROTTLE_WINDOW: '60',
 });
-afterAll(async () => (await starting?.catch(() => undefined))?.stop());
 
 const login = (username: string, password: string, headers: Record<string, string> = {}) =>
   call(`${farm.gatewayUrl}/auth/login`, { body: { username, password, mode: 'jwt' }, headers });

@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Farm } from '@authfarm/farm';
+import { describe, expect, it } from '@jest/globals';
 import { call, type Reply } from '../support/http.js';
 import { openEventStream } from '../support/event-stream.js';
 import { metricTotal } from '../support/metrics.js';
-import { startTestFarm } from '../support/test-farm.js';
+import { farmForThisFile } from '../support/test-farm.js';
 import { TestUser, bearer, type TokenPair } from '../support/users.js';
 
 // Issue #3: managing clients from the server, in every mode, through the gateway and on every
 // replica of a real farm.
-let starting: Promise<Farm>;
-let farm: Farm;
-
-beforeAll(async () => {
-  starting = startTestFarm({ REPLICAS: '3', JWT_TTL: '60' });
-  farm = await starting;
-});
-afterAll(async () => (await starting?.catch(() => undefined))?.stop());
+const farm = farmForThisFile({ REPLICAS: '3', JWT_TTL: '60' });
 
 const statusesEverywhere = async (headers: Record<string, string>): Promise<number[]> =>
   (await Promise.all(farm.replicas.map((r) => call(`${r.url}/api/me`, { headers })))).map(

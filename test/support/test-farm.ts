@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from '@jest/globals';
 import { startFarm, type Farm } from '@authfarm/farm';
 import { testEnv } from './test-env.js';
 
@@ -29,4 +30,27 @@ export async function startTestFarm(
     process.stderr.write(`${lines.join('\n')}\n`);
     throw error;
   }
+}
+
+/**
+ * The farm a spec file runs against: started before its first test, stopped after its last
+ * (even when start-up timed out). The returned object stands for the farm once it is up.
+ */
+export function farmForThisFile(
+  env: Record<string, string> = {},
+  replicaEnv: Record<string, string> = {},
+): Farm {
+  let starting: Promise<Farm> | undefined;
+  let farm: Farm | undefined;
+  beforeAll(async () => {
+    starting = startTestFarm(env, replicaEnv);
+    farm = await starting;
+  });
+  afterAll(async () => (await starting?.catch(() => undefined))?.stop());
+  return new Proxy({} as Farm, {
+    get: (_target, property: keyof Farm) => {
+      if (!farm) throw new Error('the farm is used before it started (outside a test?)');
+      return farm[property];
+    },
+  });
 }
