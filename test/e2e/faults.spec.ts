@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { FaultProxy, type Farm } from '@authfarm/farm';
 import { call, sessionCookieOf } from '../support/http.js';
+import { waitFor } from '../support/wait-for.js';
 import { startTestFarm } from '../support/test-farm.js';
 import { testEnv } from '../support/test-env.js';
 
@@ -35,19 +36,6 @@ async function credentials(): Promise<{ cookie: string; authorization: string }>
     body: { username, password, mode: 'jwt' },
   });
   return { cookie: sessionCookieOf(session), authorization: `Bearer ${jwt.body.access_token}` };
-}
-
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return Date.now() - started;
 }
 
 describe('the session store goes away', () => {

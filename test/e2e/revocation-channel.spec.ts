@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FaultProxy, type Farm } from '@authfarm/farm';
 import { call } from '../support/http.js';
+import { waitFor } from '../support/wait-for.js';
 import { metricTotal } from '../support/metrics.js';
 import { startTestFarm } from '../support/test-farm.js';
 import { testEnv } from '../support/test-env.js';
@@ -33,14 +34,6 @@ const statuses = async (headers: Record<string, string>): Promise<number[]> =>
     (r) => r.status,
   );
 
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('the revocation channel is cut and restored', () => {
   it('fails closed while cut, reports staleness, and loses no revocation made meanwhile', async () => {
     const user = await TestUser.register(farm.gatewayUrl);
@@ -50,7 +43,11 @@ describe('the revocation channel is cut and restored', () => {
 
     await proxy.cut();
     try {
-      await eventually(async () => (await statuses(survivor)).every((s) => s === 503), 3000);
+      await waitFor(
+        'every replica fails closed',
+        async () => (await statuses(survivor)).every((s) => s === 503),
+        3000,
+      );
       const staleness = await metricTotal(
         farm.replicas[0].url,
         'authfarm_revocation_staleness_seconds',
@@ -65,7 +62,11 @@ describe('the revocation channel is cut and restored', () => {
       await proxy.restore();
     }
 
-    await eventually(async () => (await statuses(survivor)).every((s) => s === 200), 10_000);
+    await waitFor(
+      'every replica is fresh again',
+      async () => (await statuses(survivor)).every((s) => s === 200),
+      10_000,
+    );
     expect(await statuses(revoked)).toEqual([401, 401]);
     expect(await metricTotal(farm.replicas[0].url, 'authfarm_revocation_staleness_seconds')).toBe(
       0,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { call, type Reply } from '../support/http.js';
+import { waitFor } from '../support/wait-for.js';
 import { openEventStream } from '../support/event-stream.js';
 import { metricTotal } from '../support/metrics.js';
 import { farmForThisFile } from '../support/test-farm.js';
@@ -100,8 +101,11 @@ describe('logout-all from one device, the other device per mode', () => {
     expect(await statusesEverywhere(bearer(second))).toEqual([200, 200, 200]);
     expect(await roundTrips()).toEqual(before);
     expect((await post('/auth/logout-all', bearer(first))).status).toBe(204);
-    await eventually(async () =>
-      (await statusesEverywhere(bearer(second))).every((s) => s === 401),
+    await waitFor(
+      'every replica refuses',
+      async () => (await statusesEverywhere(bearer(second))).every((s) => s === 401),
+      2000,
+      0,
     );
     expect((await refresh(second)).status).toBe(401);
   });
@@ -153,7 +157,12 @@ describe('POST /auth/refresh', () => {
     const legit = (await refresh(stolen)).body;
     expect((await refresh(stolen)).status).toBe(401);
     expect((await refresh(legit)).status).toBe(401);
-    await eventually(async () => (await statusesEverywhere(bearer(legit))).every((s) => s === 401));
+    await waitFor(
+      'every replica refuses',
+      async () => (await statusesEverywhere(bearer(legit))).every((s) => s === 401),
+      2000,
+      0,
+    );
   });
 
   it('answers 401 for a refresh token of a revoked session, or one that never existed', async () => {
@@ -207,10 +216,3 @@ describe('GET /api/events (Server-Sent Events)', () => {
     },
   );
 });
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 2000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-  }
-}

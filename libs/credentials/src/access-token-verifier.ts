@@ -33,11 +33,7 @@ export class AccessTokenVerifier implements OnApplicationBootstrap {
 
   /** Claims of a valid token; throws `JwtVerificationError` otherwise. */
   async verify(token: string): Promise<AccessTokenClaims> {
-    try {
-      return this.verifier.verify(token);
-    } catch (error) {
-      return this.retryWithFreshKeys(token, error);
-    }
+    return this.verifyNow(token);
   }
 
   /**

@@ -34,3 +34,6 @@ export function readBearer(header: string | undefined): string | undefined {
   const token = header.slice(7).trim();
   return token.length > 0 ? token : undefined;
 }
+
+/** The microservice message a replica sends to ask the auth service about a cookie session. */
+export const SESSION_VALIDATE = 'session.validate';

@@ -1,6 +1,7 @@
 export {
   ACCESS_TOKEN_TYP,
   SESSION_COOKIE,
+  SESSION_VALIDATE,
   readBearer,
   readCookie,
   type AccessTokenClaims,

@@ -36,7 +36,7 @@ export class Metrics {
 
   // Label children by label values: prom-client's labels() hashes its arguments on every call,
   // which the hot path need not pay.
-  private readonly children = new Map<string, { inc(): void } & { observe?(v: number): void }>();
+  private readonly children = new Map<string, { inc(): void }>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

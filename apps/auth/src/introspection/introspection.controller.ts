@@ -3,12 +3,9 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { AppConfig } from '@authfarm/config';
-import { readBearer } from '@authfarm/credentials';
+import { SESSION_VALIDATE, readBearer } from '@authfarm/credentials';
 import { AppError, Public, ZodBodyPipe } from '@authfarm/platform';
 import { IntrospectionService, type Introspection } from './introspection.service.js';
-
-/** The TCP message replicas send when SESSION_CHECK=introspection. */
-export const SESSION_VALIDATE = 'session.validate';
 
 const introspectSchema = z.object({
   token: z.string().min(1).max(8192),

@@ -130,19 +130,6 @@ export class TokenSessionsService {
     return live;
   }
 
-  /** The live session a refresh token belongs to, without consuming it. */
-  async sessionOfRefreshToken(
-    refreshToken: string,
-    now = Date.now(),
-  ): Promise<TokenSession | undefined> {
-    const token = await this.db(() =>
-      this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(refreshToken) }),
-    );
-    if (!token || token.usedAt || token.expiresAt.getTime() <= now) return undefined;
-    const session = await this.db(() => this.sessions.findOneBy({ id: token.sessionId }));
-    return session && !session.revokedAt ? session : undefined;
-  }
-
   private async issueRefresh(
     manager: EntityManager,
     sessionId: string,

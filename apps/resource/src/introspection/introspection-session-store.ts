@@ -1,10 +1,8 @@
 import type { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
+import { SESSION_VALIDATE } from '@authfarm/credentials';
 import { AppError } from '@authfarm/platform';
 import { SessionStore, type SessionRecord, type StoredSession } from '@authfarm/session-store';
-
-/** The TCP message the auth service answers (its IntrospectionController). */
-const SESSION_VALIDATE = 'session.validate';
 
 interface Answer {
   active: boolean;
