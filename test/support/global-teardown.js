@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { TEST_DATABASE } from './global-setup.js';
 
 /** Removes what the tests wrote: the test database and every key under the run's prefix. */
 export default async function globalTeardown() {
@@ -21,10 +20,12 @@ export default async function globalTeardown() {
     redis.disconnect();
   }
   const admin = new URL(process.env.AUTHFARM_TEST_DATABASE_URL);
+  // The database this run used: AUTHFARM_TEST_DATABASE_URL lets parallel checkouts use their own.
+  const database = admin.pathname.slice(1);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${TEST_DATABASE} WITH (FORCE)`);
+  await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   await client.end();
   for (const store of stores) await store.stop();
 }
