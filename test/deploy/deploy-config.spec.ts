@@ -28,7 +28,7 @@ import {
   type K8sObject,
 } from './deploy-files.js';
 
-type App = Exclude<ServiceName, 'farm'>;
+type App = Exclude<ServiceName, 'farm' | 'keys'>;
 
 /** Variables whose schema default only makes sense on a laptop: every container must set them. */
 const MUST_SET: Record<App, string[]> = {

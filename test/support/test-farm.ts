@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { startFarm, type Farm } from '@authfarm/farm';
 import { testEnv } from './test-env.js';
 
@@ -21,6 +22,8 @@ export async function startTestFarm(
         REDIS_KEY_PREFIX: stores.keyPrefix,
         GATEWAY_PORT: '0',
         LOG_LEVEL: 'warn',
+        // Farms share the test database; each keeps its own signing key ring.
+        JWT_KEY_RING: `test-${randomBytes(6).toString('hex')}`,
         ...env,
       },
       replicaEnv,

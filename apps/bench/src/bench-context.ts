@@ -21,6 +21,7 @@ const PASSWORD = 'bench password 1';
 export class BenchContext {
   /** HS256 secret of the farms that use it, so the benchmark can also mint test tokens. */
   readonly secret = randomBytes(32).toString('base64url');
+  private readonly keyEncryptionKey = randomBytes(32).toString('base64url');
   readonly prefix = `authfarm-bench:${randomBytes(3).toString('hex')}:`;
   private readonly farms = new Map<string, Promise<Farm>>();
   private redisServerPid = 0;
@@ -66,6 +67,8 @@ export class BenchContext {
       LOG_LEVEL: 'error',
       JWT_ALG: 'HS256',
       JWT_SECRET: this.secret,
+      // One key-encryption key for the run: a farm started again opens the ring it left.
+      JWT_KEY_ENCRYPTION_KEY: this.keyEncryptionKey,
       JWT_TTL: '300',
       REPLICAS: '1',
       ...extra,
@@ -80,7 +83,13 @@ export class BenchContext {
   ): Promise<Farm> {
     let farm = this.farms.get(name);
     if (!farm) {
-      farm = startFarm({ env: this.farmEnv(env), replicaEnv, log: () => undefined });
+      // Each farm keeps its own key ring: farms of different algorithms run side by side.
+      const ring = name.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64);
+      farm = startFarm({
+        env: this.farmEnv({ JWT_KEY_RING: ring, ...env }),
+        replicaEnv,
+        log: () => undefined,
+      });
       this.farms.set(name, farm);
     }
     return farm;

@@ -1,10 +1,12 @@
 import { startFarm } from '@authfarm/farm';
 
 // The local farm: `npm start`. Ctrl-C or SIGTERM stops every child process.
-const farm = await startFarm({ env: process.env }).catch((error: Error) => {
-  process.stderr.write(`authfarm: ${error.message}\n`);
-  process.exit(1);
-});
+const farm = await startFarm({ env: process.env, secretsDir: '.farm/secrets' }).catch(
+  (error: Error) => {
+    process.stderr.write(`authfarm: ${error.message}\n`);
+    process.exit(1);
+  },
+);
 const env = farm.config.env;
 process.stdout.write(
   [

@@ -61,8 +61,24 @@ describe('AppConfig', () => {
     );
   });
 
-  it('refuses to start the auth service for EdDSA without a private key', () => {
-    expect(errorOf(() => load('auth', { JWT_ALG: 'EdDSA' }))).toContain('JWT_PRIVATE_KEY_FILE');
+  it('refuses to start the auth service for EdDSA without a key-encryption key', () => {
+    expect(errorOf(() => load('auth', { JWT_ALG: 'EdDSA' }))).toContain(
+      'JWT_KEY_ENCRYPTION_KEY_FILE',
+    );
+  });
+
+  it('refuses a key-encryption key that is not 32 bytes', () => {
+    expect(errorOf(() => load('auth', { JWT_KEY_ENCRYPTION_KEY: 'short' }))).toContain(
+      'JWT_KEY_ENCRYPTION_KEY',
+    );
+  });
+
+  it('gives the key-encryption key to the auth service only', () => {
+    const kek = Buffer.alloc(32, 7).toString('base64url');
+    expect(load('auth', { JWT_KEY_ENCRYPTION_KEY: kek }).keyEncryptionKey).toEqual(
+      Buffer.alloc(32, 7),
+    );
+    expect(load('resource', { JWT_KEY_ENCRYPTION_KEY: kek }).keyEncryptionKey).toBeUndefined();
   });
 
   it('names the key file when it cannot be read', () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { envSchema, type AuthMode, type Env } from './config.schema.js';
 
 /** Which process is loading its configuration: requirements differ per service. */
-export type ServiceName = 'auth' | 'resource' | 'gateway' | 'migrate' | 'farm';
+export type ServiceName = 'auth' | 'resource' | 'gateway' | 'migrate' | 'farm' | 'keys';
 
 /** Raised for a configuration the process must not start with. The message names the variable. */
 export class ConfigError extends Error {
@@ -19,6 +19,8 @@ export class AppConfig {
   readonly defaultMode: AuthMode;
   /** The signing or verification secret/key material, read from a file where one was named. */
   readonly jwtPrivateKeyPem: string | undefined;
+  /** Seals the key ring's private keys at rest (auth service and the keys command only). */
+  readonly keyEncryptionKey: Buffer | undefined;
 
   constructor(
     readonly service: ServiceName,
@@ -36,6 +38,7 @@ export class AppConfig {
       throw new ConfigError('SESSION_ABSOLUTE_TTL: must not be shorter than SESSION_IDLE_TTL');
     }
     this.jwtPrivateKeyPem = this.readPrivateKey();
+    this.keyEncryptionKey = this.readKeyEncryptionKey();
     this.checkKeyMaterial();
     if (service === 'resource' && env.SESSION_CHECK === 'introspection' && !env.INTROSPECTION_URL) {
       throw new ConfigError('INTROSPECTION_URL: required when SESSION_CHECK=introspection');
@@ -67,6 +70,25 @@ export class AppConfig {
     }
   }
 
+  private readKeyEncryptionKey(): Buffer | undefined {
+    if (this.service !== 'auth' && this.service !== 'keys') return undefined;
+    const { JWT_KEY_ENCRYPTION_KEY, JWT_KEY_ENCRYPTION_KEY_FILE } = this.env;
+    let encoded = JWT_KEY_ENCRYPTION_KEY;
+    if (!encoded && JWT_KEY_ENCRYPTION_KEY_FILE) {
+      try {
+        encoded = readFileSync(JWT_KEY_ENCRYPTION_KEY_FILE, 'utf8').trim();
+      } catch {
+        throw new ConfigError(
+          `JWT_KEY_ENCRYPTION_KEY_FILE: cannot read ${JWT_KEY_ENCRYPTION_KEY_FILE}`,
+        );
+      }
+      if (!/^[A-Za-z0-9_-]{43}$/.test(encoded)) {
+        throw new ConfigError('JWT_KEY_ENCRYPTION_KEY_FILE: must hold 32 bytes, base64url-encoded');
+      }
+    }
+    return encoded ? Buffer.from(encoded, 'base64url') : undefined;
+  }
+
   // A missing secret is never generated here: only the local farm runner may do that (issue #2).
   private checkKeyMaterial(): void {
     if (!this.tokensEnabled || !['auth', 'resource'].includes(this.service)) return;
@@ -74,9 +96,10 @@ export class AppConfig {
     if (symmetric && !this.env.JWT_SECRET) {
       throw new ConfigError('JWT_SECRET: required when JWT_ALG=HS256 and jwt or hybrid mode is on');
     }
-    if (!symmetric && this.service === 'auth' && !this.jwtPrivateKeyPem) {
+    if (!symmetric && this.service === 'auth' && !this.keyEncryptionKey) {
       throw new ConfigError(
-        `JWT_PRIVATE_KEY_FILE: required by the auth service when JWT_ALG=${this.env.JWT_ALG}`,
+        `JWT_KEY_ENCRYPTION_KEY_FILE: required by the auth service when JWT_ALG=${this.env.JWT_ALG}` +
+          ' (it seals the private keys of the key ring)',
       );
     }
   }

@@ -63,6 +63,23 @@ export const envSchema = z.object({
   JWT_ISSUER: z.string().min(1).default('authfarm'),
   JWT_AUDIENCE: z.string().min(1).default('authfarm-api'),
   JWT_VERIFIED_CACHE: z.coerce.number().int().min(0).default(10_000),
+  /** Auth service: AES-256-GCM key (32 bytes, base64url) sealing the key ring's private keys. */
+  JWT_KEY_ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes, base64url-encoded (43 characters)')
+    .optional(),
+  JWT_KEY_ENCRYPTION_KEY_FILE: z.string().min(1).optional(),
+  /** Names this farm's key ring in its database (several farms may share one database). */
+  JWT_KEY_RING: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')
+    .default('default'),
+  /** Seconds between scheduled key rotations (the auth service); 0 turns the schedule off. */
+  JWT_ROTATION_INTERVAL: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 60 * 60),
   REFRESH_TTL: seconds(14 * 24 * 60 * 60),
 
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),

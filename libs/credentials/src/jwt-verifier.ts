@@ -26,6 +26,11 @@ export interface JwtVerifierOptions {
 
 type VerifyFn = (token: string) => AccessTokenClaims;
 
+interface KeyVerifier {
+  key: VerificationKey;
+  verify: VerifyFn;
+}
+
 const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp'];
 
 /**
@@ -35,15 +40,31 @@ const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp'];
  * JWTs cannot be substituted for an access token (RFC 8725 §3.11).
  */
 export class JwtVerifier {
-  private verifiers = new Map<string, VerifyFn>();
+  private verifiers = new Map<string, KeyVerifier>();
   // Every token of one key has the same header segment: decode it once, not per request.
   private readonly kids = new Map<string, string>();
 
   constructor(private readonly options: JwtVerifierOptions) {}
 
-  /** Replaces the accepted keys. Tokens signed by a key no longer listed are refused. */
+  /**
+   * Replaces the accepted keys. Tokens signed by a key no longer listed are refused. A key
+   * listed again keeps its verifier, and so its cache of verified tokens.
+   */
   setKeys(keys: readonly VerificationKey[]): void {
-    this.verifiers = new Map(keys.map((key) => [key.kid, this.verifierFor(key)]));
+    const previous = this.verifiers;
+    this.verifiers = new Map(
+      keys.map((key) => {
+        const kept = previous.get(key.kid);
+        const same = kept && kept.key.alg === key.alg && kept.key.key === key.key;
+        return [key.kid, same ? kept : { key, verify: this.verifierFor(key) }];
+      }),
+    );
+    this.kids.clear();
+  }
+
+  /** Stops accepting one key at once (an emergency revocation), cached tokens included. */
+  removeKey(kid: string): void {
+    this.verifiers.delete(kid);
     this.kids.clear();
   }
 
@@ -58,10 +79,10 @@ export class JwtVerifier {
   /** Returns the claims of a valid token or throws a `JwtVerificationError`. */
   verify(token: string): AccessTokenClaims {
     const kid = this.kidOf(token);
-    const verify = this.verifiers.get(kid);
-    if (!verify) throw new JwtVerificationError('unknown-kid', kid);
+    const verifier = this.verifiers.get(kid);
+    if (!verifier) throw new JwtVerificationError('unknown-kid', kid);
     try {
-      return verify(token);
+      return verifier.verify(token);
     } catch (error) {
       const expired = error instanceof TokenError && error.code === TokenError.codes.expired;
       throw new JwtVerificationError(expired ? 'expired' : 'invalid', kid);

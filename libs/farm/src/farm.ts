@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppConfig } from '@authfarm/config';
-import { generateKeyMaterial } from '@authfarm/keys';
+import { generateKeyEncryptionKey, generateKeyMaterial } from '@authfarm/keys';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { ensurePostgres, ensureRedis, findFreePort, type StoreHandle } from './stores.js';
 
@@ -24,6 +24,12 @@ export interface FarmOptions {
   env?: Record<string, string | undefined>;
   /** Extra environment for the resource replicas only (e.g. a different REDIS_URL). */
   replicaEnv?: Record<string, string>;
+  /**
+   * Where generated secrets are kept between runs (`npm start` uses `.farm/secrets`), so the key
+   * ring sealed under one run's key-encryption key opens in the next. Default: a fresh temporary
+   * directory per farm, removed on stop.
+   */
+  secretsDir?: string;
   log?: (line: string) => void;
 }
 
@@ -35,8 +41,13 @@ export interface Farm {
   replicas: ServiceProcess[];
   gateway: ServiceProcess;
   config: AppConfig;
-  /** Starts a replica again on its old port (after it was stopped or killed). */
-  restartReplica(index: number): Promise<ServiceProcess>;
+  /** The environment handed to the auth service (the keys command needs the same). */
+  authEnv: Record<string, string>;
+  /**
+   * Starts a replica again on its old port (after it was stopped or killed), optionally with
+   * changed environment (a variable set to undefined is removed).
+   */
+  restartReplica(index: number, env?: Record<string, string | undefined>): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -66,9 +77,16 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
 
     // Key material goes only where it is needed: the signing key to the auth service alone, an
     // HS256 secret to auth and the replicas (which is exactly HS256's blast radius).
-    const { JWT_SECRET, JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_FILE, INTROSPECTION_SECRET, ...operator } =
-      clean(options.env ?? {});
-    const keys = localKeys(config, cleanups);
+    const {
+      JWT_SECRET,
+      JWT_PRIVATE_KEY,
+      JWT_PRIVATE_KEY_FILE,
+      JWT_KEY_ENCRYPTION_KEY,
+      JWT_KEY_ENCRYPTION_KEY_FILE,
+      INTROSPECTION_SECRET,
+      ...operator
+    } = clean(options.env ?? {});
+    const keys = localKeys(config, options.secretsDir, cleanups);
     const shared: Record<string, string> = {
       ...operator,
       REDIS_URL: redis.url,
@@ -78,6 +96,8 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       JWT_SECRET,
       JWT_PRIVATE_KEY,
       JWT_PRIVATE_KEY_FILE,
+      JWT_KEY_ENCRYPTION_KEY,
+      JWT_KEY_ENCRYPTION_KEY_FILE,
       INTROSPECTION_SECRET,
       ...keys,
     });
@@ -101,11 +121,11 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     );
     children.push(...auths);
     const auth = auths[0];
-    const startReplica = (i: number, port = 0) =>
+    const startReplica = (i: number, port = 0, changes: Record<string, string | undefined> = {}) =>
       spawnService({
         name: `resource-${i + 1}`,
         script: SCRIPTS.resource,
-        env: {
+        env: clean({
           ...shared,
           ...replicaKeys,
           PORT: String(port),
@@ -113,17 +133,18 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
           AUTH_URL: auths[i % auths.length].url,
           INTROSPECTION_URL: `tcp://127.0.0.1:${authPorts[i % auths.length]}`,
           ...options.replicaEnv,
-        },
+          ...changes,
+        }),
         log,
       });
     const replicas = await Promise.all(
       Array.from({ length: env.REPLICAS }, (_, i) => startReplica(i)),
     );
     children.push(...replicas);
-    const restartReplica = async (index: number) => {
+    const restartReplica = async (index: number, changes?: Record<string, string | undefined>) => {
       const old = replicas[index];
       await old.stop();
-      const fresh = await startReplica(index, old.port);
+      const fresh = await startReplica(index, old.port, changes);
       replicas[index] = fresh;
       children[children.indexOf(old)] = fresh;
       return fresh;
@@ -147,6 +168,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       replicas,
       gateway,
       config,
+      authEnv: { ...shared, ...authKeys },
       restartReplica,
       stop,
     };
@@ -163,22 +185,43 @@ function migrate(env: Record<string, string>): void {
 }
 
 // Generated only here, for this farm: the services themselves refuse to start without keys.
-function localKeys(config: AppConfig, cleanups: Array<() => void>): Record<string, string> {
+// The signing keys themselves are made by the auth service's key ring (docs/keys.md); the farm
+// provides the secrets around them, as files, so they do not show in any process's environment.
+function localKeys(
+  config: AppConfig,
+  secretsDir: string | undefined,
+  cleanups: Array<() => void>,
+): Record<string, string> {
   const env = config.env;
+  let dir = secretsDir;
+  if (dir) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } else {
+    const temporary = mkdtempSync(join(tmpdir(), 'authfarm-keys-'));
+    cleanups.push(() => rmSync(temporary, { recursive: true, force: true }));
+    dir = temporary;
+  }
+  const keep = (name: string, make: () => string): string => {
+    const file = join(dir, name);
+    if (!existsSync(file)) writeFileSync(file, make(), { mode: 0o600 });
+    return readFileSync(file, 'utf8').trim();
+  };
   const generated: Record<string, string> = {};
   if (!env.INTROSPECTION_SECRET) {
-    generated.INTROSPECTION_SECRET = generateKeyMaterial('HS256').secret as string;
+    generated.INTROSPECTION_SECRET = keep('introspection-secret', randomSecret);
   }
-  if (env.JWT_ALG === 'HS256') {
-    if (!env.JWT_SECRET) generated.JWT_SECRET = generateKeyMaterial('HS256').secret as string;
-    return generated;
+  if (env.JWT_ALG === 'HS256' && !env.JWT_SECRET) {
+    generated.JWT_SECRET = keep('jwt-secret', randomSecret);
   }
-  if (env.JWT_PRIVATE_KEY_FILE || env.JWT_PRIVATE_KEY) return generated;
-  const dir = mkdtempSync(join(tmpdir(), 'authfarm-keys-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, `jwt-${env.JWT_ALG}.pem`);
-  writeFileSync(file, generateKeyMaterial(env.JWT_ALG).privateKeyPem as string, { mode: 0o600 });
-  return { ...generated, JWT_PRIVATE_KEY_FILE: file };
+  if (!env.JWT_KEY_ENCRYPTION_KEY && !env.JWT_KEY_ENCRYPTION_KEY_FILE) {
+    keep('key-encryption-key', generateKeyEncryptionKey);
+    generated.JWT_KEY_ENCRYPTION_KEY_FILE = join(dir, 'key-encryption-key');
+  }
+  return generated;
+}
+
+function randomSecret(): string {
+  return generateKeyMaterial('HS256').secret as string;
 }
 
 function clean(env: Record<string, string | undefined>): Record<string, string> {

@@ -1,5 +1,7 @@
+export { generateKeyEncryptionKey, openKey, sealKey } from './key-sealing.js';
 export {
   generateKeyMaterial,
+  generateSigningKey,
   jwkThumbprint,
   loadSigningKey,
   publicJwk,

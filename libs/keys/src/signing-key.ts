@@ -142,3 +142,8 @@ function randomSecret(): string {
 function strip<T extends Record<string, unknown>>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** A new asymmetric signing key for the key ring (HS256 keys come from JWT_SECRET instead). */
+export function generateSigningKey(alg: Exclude<JwtAlgorithm, 'HS256'>): SigningKey {
+  return loadSigningKey(alg, generateKeyMaterial(alg));
+}

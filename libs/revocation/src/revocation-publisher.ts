@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { AppConfig } from '@authfarm/config';
+import { KEYS_CHANGED, type KeysChangedEvent } from './keys-changed.event.js';
 import { RevocationStore } from './revocation-store.js';
 import { SESSION_ENDED, type SessionEndedEvent } from './session-ended.event.js';
 
@@ -43,5 +44,12 @@ export class RevocationPublisher {
     };
     await this.store.record(event, now);
     await lastValueFrom(this.client.emit(SESSION_ENDED, event), { defaultValue: undefined });
+  }
+
+  /** Announces a key ring change; revoked kids go to the durable list first, as sessions do. */
+  async keysChanged(reason: KeysChangedEvent['reason'], revokedKids: string[] = []): Promise<void> {
+    await this.store.recordRevokedKids(revokedKids);
+    const event: KeysChangedEvent = { prefix: this.prefix, reason, revokedKids };
+    await lastValueFrom(this.client.emit(KEYS_CHANGED, event), { defaultValue: undefined });
   }
 }

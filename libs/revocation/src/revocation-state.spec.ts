@@ -12,13 +12,14 @@ type Entries = Awaited<ReturnType<RevocationStore['loadActive']>>;
 function stateWith(
   policy: 'fail-open' | 'fail-closed',
   loadActive: () => Promise<Entries> = async () => [],
+  loadRevokedKids: () => Promise<string[]> = async () => [],
 ) {
   const config = new AppConfig('gateway', {
     HYBRID_CHANNEL_POLICY: policy,
     HYBRID_MAX_STALENESS_MS: '2000',
     REDIS_KEY_PREFIX: 'p:',
   });
-  const store = { loadActive } as unknown as RevocationStore;
+  const store = { loadActive, loadRevokedKids } as unknown as RevocationStore;
   const state = new RevocationState(config, store, new Metrics());
   const status = new Subject<string>();
   state.watch(status);
@@ -54,6 +55,27 @@ describe('RevocationState', () => {
     status.next('connected');
     await flush();
     expect(state.assertLive('gone', 'u', NOW / 1000)).toBe(false);
+  });
+
+  it('refuses a pushed revoked kid at once and tells the key listeners', async () => {
+    const { state } = stateWith('fail-closed');
+    const heard: string[][] = [];
+    state.onKeysChanged((event) => heard.push(event.revokedKids));
+    state.receiveKeys({ prefix: 'p:', reason: 'revoked', revokedKids: ['k1'] });
+    state.receiveKeys({ prefix: 'other:', reason: 'revoked', revokedKids: ['k2'] });
+    expect(state.isKidRevoked('k1')).toBe(true);
+    expect(state.isKidRevoked('k2')).toBe(false);
+    expect(heard).toEqual([['k1']]);
+  });
+
+  it('finds a revoked kid it missed in the durable list when it (re)connects', async () => {
+    const { state, status } = stateWith('fail-closed', undefined, async () => ['missed']);
+    const heard: string[][] = [];
+    state.onKeysChanged((event) => heard.push(event.revokedKids));
+    status.next('connected');
+    await flush();
+    expect(state.isKidRevoked('missed')).toBe(true);
+    expect(heard).toEqual([['missed']]);
   });
 
   it('fails closed as soon as the channel drops', async () => {

@@ -5,10 +5,12 @@ import { Gauge } from 'prom-client';
 import { AppError, Metrics } from '@authfarm/platform';
 import { RevocationList } from './revocation-list.js';
 import { RevocationStore } from './revocation-store.js';
+import type { KeysChangedEvent } from './keys-changed.event.js';
 import type { SessionEndedEvent } from './session-ended.event.js';
 
 type ChannelStatus = 'connected' | 'disconnected' | 'reconnecting' | string;
 export type SessionEndedListener = (event: SessionEndedEvent) => void;
+export type KeysChangedListener = (event: KeysChangedEvent) => void;
 
 /**
  * What one process knows about ended sessions: the in-memory list fed by pushed events, whether
@@ -20,6 +22,9 @@ export class RevocationState implements OnModuleDestroy {
   private readonly logger = new Logger(RevocationState.name);
   private readonly list = new RevocationList();
   private readonly listeners = new Set<SessionEndedListener>();
+  private readonly keyListeners = new Set<KeysChangedListener>();
+  /** Signing keys revoked in an emergency: refused in every mode, whatever the channel state. */
+  private readonly revokedKids = new Set<string>();
   private readonly prefix: string;
   private readonly failOpen: boolean;
   private readonly maxStalenessMs: number;
@@ -68,6 +73,22 @@ export class RevocationState implements OnModuleDestroy {
     if (event.prefix !== this.prefix) return;
     this.list.apply(event);
     for (const listener of this.listeners) listener(event);
+  }
+
+  /** Applies a key ring change: revoked kids are refused from now on; listeners refetch keys. */
+  receiveKeys(event: KeysChangedEvent): void {
+    if (event.prefix !== this.prefix) return;
+    for (const kid of event.revokedKids) this.revokedKids.add(kid);
+    for (const listener of this.keyListeners) listener(event);
+  }
+
+  onKeysChanged(listener: KeysChangedListener): () => void {
+    this.keyListeners.add(listener);
+    return () => this.keyListeners.delete(listener);
+  }
+
+  isKidRevoked(kid: string): boolean {
+    return this.revokedKids.has(kid);
   }
 
   onSessionEnded(listener: SessionEndedListener): () => void {
@@ -123,6 +144,13 @@ export class RevocationState implements OnModuleDestroy {
   }
 
   private async reload(): Promise<void> {
-    for (const entry of await this.store.loadActive()) this.list.apply(entry);
+    const [entries, kids] = await Promise.all([
+      this.store.loadActive(),
+      this.store.loadRevokedKids(),
+    ]);
+    for (const entry of entries) this.list.apply(entry);
+    const missed = kids.filter((kid) => !this.revokedKids.has(kid));
+    if (missed.length > 0)
+      this.receiveKeys({ prefix: this.prefix, reason: 'revoked', revokedKids: missed });
   }
 }

@@ -26,6 +26,7 @@ export class RevocationStore {
   private readonly redis: Redis & CheckCommand;
   private readonly sidsKey: string;
   private readonly usersKey: string;
+  private readonly kidsKey: string;
 
   constructor(
     redis: Redis,
@@ -37,6 +38,7 @@ export class RevocationStore {
     this.redis = redis as Redis & CheckCommand;
     this.sidsKey = `${prefix}revoked:sids`;
     this.usersKey = `${prefix}revoked:users`;
+    this.kidsKey = `${prefix}revoked:kids`;
   }
 
   async record(event: SessionEndedEvent, now = Date.now()): Promise<void> {
@@ -46,6 +48,21 @@ export class RevocationStore {
     tx.zremrangebyscore(this.sidsKey, '-inf', now);
     tx.zremrangebyscore(this.usersKey, '-inf', now - this.maxTokenLifeMs);
     await this.call(() => tx.exec());
+  }
+
+  /**
+   * Records signing keys revoked in an emergency. Kept for good: a leaked key can sign tokens
+   * with any expiry, so its kid must stay refused (a few bytes per revoked key).
+   */
+  async recordRevokedKids(kids: readonly string[], now = Date.now()): Promise<void> {
+    if (kids.length === 0) return;
+    await this.call(() =>
+      this.redis.zadd(this.kidsKey, ...kids.flatMap((kid) => [String(now), kid])),
+    );
+  }
+
+  async loadRevokedKids(): Promise<string[]> {
+    return this.call(() => this.redis.zrange(this.kidsKey, '0', '-1'));
   }
 
   /** Every entry still in force, as events to apply to an in-memory list. */

@@ -4,9 +4,10 @@ import { RefreshToken } from '../tokens/refresh-token.entity.js';
 import { TokenSession } from '../tokens/token-session.entity.js';
 import { User } from '../users/user.entity.js';
 import { InitialSchema1764380000000 } from './migrations/1764380000000-initial-schema.js';
+import { SigningKeys1764500000000 } from './migrations/1764500000000-signing-keys.js';
 
 export const ENTITIES = [User, TokenSession, RefreshToken];
-export const MIGRATIONS = [InitialSchema1764380000000];
+export const MIGRATIONS = [InitialSchema1764380000000, SigningKeys1764500000000];
 
 /** TypeORM options. The schema comes from migrations only: `synchronize` stays off. */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {

@@ -1,21 +1,22 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import type { PublicJwk } from '@authfarm/keys';
 import { Public } from '@authfarm/platform';
-import { TokenSigner } from '../tokens/token-signer.js';
+import { KeyRing } from '../keys/key-ring.js';
 
-/** The public verification keys (RFC 7517). Empty for HS256: a shared secret is never published. */
+/**
+ * The public verification keys (RFC 7517): the ring's next, current and recently retired keys.
+ * Empty for HS256: a shared secret is never published.
+ */
 @Public()
 @Controller('.well-known/jwks.json')
 export class JwksController {
-  private readonly document: { keys: PublicJwk[] };
+  constructor(private readonly ring: KeyRing) {}
 
-  constructor(signer: TokenSigner) {
-    this.document = { keys: signer.key?.publicJwk ? [signer.key.publicJwk] : [] };
-  }
-
+  // Short max-age: replicas are told of changes by push and refetch at once; this bounds caches
+  // that are not (docs/keys.md).
   @Get()
-  @Header('cache-control', 'public, max-age=300')
+  @Header('cache-control', 'public, max-age=60')
   jwks(): { keys: PublicJwk[] } {
-    return this.document;
+    return { keys: this.ring.publishedKeys() };
   }
 }

@@ -1,33 +1,28 @@
 import { Injectable } from '@nestjs/common';
-import { createPublicKey } from 'node:crypto';
 import { JwtKeys } from '@authfarm/credentials';
 import type { VerificationKey } from '@authfarm/keys';
-import { TokenSigner } from '../tokens/token-signer.js';
+import { KeyRing } from '../keys/key-ring.js';
 
-/** The auth service verifies access tokens (logout, session lists) with its own key. */
+const UNKNOWN_KID_REFRESH_MS = 5000;
+
+/** The auth service verifies access tokens (logout, session lists) with its own key ring. */
 @Injectable()
 export class OwnJwtKeys extends JwtKeys {
-  private readonly keys: VerificationKey[];
+  private lastRefresh = 0;
 
-  constructor(signer: TokenSigner) {
+  constructor(private readonly ring: KeyRing) {
     super();
-    if (!signer.key) {
-      this.keys = [];
-      return;
-    }
-    const { kid, alg, key } = signer.key;
-    const publicKey =
-      alg === 'HS256'
-        ? key
-        : createPublicKey(key).export({ format: 'pem', type: 'spki' }).toString();
-    this.keys = [{ kid, alg, key: publicKey }];
   }
 
   async load(): Promise<VerificationKey[]> {
-    return this.keys;
+    await this.ring.reload();
+    return this.ring.verificationKeys();
   }
 
-  async refreshForUnknownKid(): Promise<undefined> {
-    return undefined;
+  // Rate-limited: a flood of junk kids must not become a flood of database reads.
+  async refreshForUnknownKid(): Promise<VerificationKey[] | undefined> {
+    if (Date.now() - this.lastRefresh < UNKNOWN_KID_REFRESH_MS) return undefined;
+    this.lastRefresh = Date.now();
+    return this.load();
   }
 }

@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { KeyRing } from '../keys/key-ring.js';
 import { TokenSigner } from './token-signer.js';
 
-/** The signing key, visible app-wide (the credential verifier of this app reads its public half). */
+/** The key ring and the signer, visible app-wide (the JWKS and this app's verifier read the ring). */
 @Global()
-@Module({ providers: [TokenSigner], exports: [TokenSigner] })
+@Module({ providers: [KeyRing, TokenSigner], exports: [KeyRing, TokenSigner] })
 export class SigningModule {}

@@ -3,41 +3,22 @@ import { createSigner } from 'fast-jwt';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@authfarm/config';
 import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from '@authfarm/credentials';
-import { loadSigningKey, type SigningKey } from '@authfarm/keys';
-import { AppError } from '@authfarm/platform';
+import type { SigningKey } from '@authfarm/keys';
+import { KeyRing } from '../keys/key-ring.js';
 
 type SignFn = (payload: Partial<AccessTokenClaims>) => string;
 
-/** Signs access tokens. Only the auth service holds a signing key. */
+/** Signs access tokens with the ring's current key. Only the auth service holds signing keys. */
 @Injectable()
 export class TokenSigner {
-  /** Undefined when jwt mode is off: no key is needed or loaded then. */
-  readonly key: SigningKey | undefined;
   readonly ttlSeconds: number;
-  private readonly sign: SignFn;
+  private signer: { kid: string; sign: SignFn } | undefined;
 
-  constructor(config: AppConfig) {
-    const env = config.env;
-    this.ttlSeconds = env.JWT_TTL;
-    if (!config.tokensEnabled) {
-      this.sign = () => {
-        throw new AppError('MODE_NOT_ENABLED');
-      };
-      return;
-    }
-    this.key = loadSigningKey(env.JWT_ALG, {
-      secret: env.JWT_SECRET,
-      privateKeyPem: config.jwtPrivateKeyPem,
-    });
-    this.sign = createSigner({
-      key: this.key.key,
-      algorithm: this.key.alg,
-      kid: this.key.kid,
-      iss: env.JWT_ISSUER,
-      aud: env.JWT_AUDIENCE,
-      expiresIn: env.JWT_TTL * 1000,
-      header: { alg: this.key.alg, typ: ACCESS_TOKEN_TYP },
-    }) as SignFn;
+  constructor(
+    private readonly config: AppConfig,
+    private readonly ring: KeyRing,
+  ) {
+    this.ttlSeconds = config.env.JWT_TTL;
   }
 
   /** A short-lived access token for one session (`sid`), with a unique `jti`. */
@@ -46,12 +27,30 @@ export class TokenSigner {
     sid: string,
     mode: AccessTokenClaims['mode'],
   ): string {
-    return this.sign({
+    return this.signerFor(this.ring.signingKey())({
       sub: subject.userId,
       sid,
       jti: randomUUID(),
       preferred_username: subject.username,
       mode,
     });
+  }
+
+  // Building a signer parses the key: once per rotation, not per token.
+  private signerFor(key: SigningKey): SignFn {
+    if (this.signer?.kid !== key.kid) {
+      const env = this.config.env;
+      const sign = createSigner({
+        key: key.key,
+        algorithm: key.alg,
+        kid: key.kid,
+        iss: env.JWT_ISSUER,
+        aud: env.JWT_AUDIENCE,
+        expiresIn: env.JWT_TTL * 1000,
+        header: { alg: key.alg, typ: ACCESS_TOKEN_TYP },
+      }) as SignFn;
+      this.signer = { kid: key.kid, sign };
+    }
+    return this.signer.sign;
   }
 }

@@ -4,34 +4,43 @@ import { JwksKeySource, JwtKeys } from '@authfarm/credentials';
 import { secretKid, type VerificationKey } from '@authfarm/keys';
 
 /**
- * A replica's verification keys. HS256: the shared secret from config (so a replica can also
- * sign: the blast radius docs/modes/jwt.md describes). Asymmetric: public keys only, from the
- * auth service's JWKS.
+ * A replica's verification keys: the public keys of the auth service's JWKS, plus the shared
+ * secret when JWT_SECRET is configured (HS256: a replica can then also sign — the blast radius
+ * docs/security.md shows). Both at once during a migration from HS256 to an asymmetric
+ * algorithm (docs/keys.md); removing JWT_SECRET from the replicas ends HS256.
  */
 @Injectable()
 export class ReplicaJwtKeys extends JwtKeys {
-  private readonly jwks: JwksKeySource | undefined;
-  private readonly secretKey: VerificationKey | undefined;
+  private readonly jwks: JwksKeySource;
+  private readonly secretKey: VerificationKey[];
+  /** The last JWKS that could be fetched: an auth outage must not drop keys already known. */
+  private published: VerificationKey[] | undefined;
 
   constructor(config: AppConfig) {
     super();
-    const { JWT_ALG, JWT_SECRET, AUTH_URL, STORE_TIMEOUT_MS } = config.env;
-    if (JWT_ALG === 'HS256' && JWT_SECRET) {
-      this.secretKey = { kid: secretKid(JWT_SECRET), alg: 'HS256', key: JWT_SECRET };
-    } else {
-      this.jwks = new JwksKeySource({
-        url: new URL('/.well-known/jwks.json', AUTH_URL).toString(),
-        minRefreshIntervalMs: 10_000,
-        timeoutMs: STORE_TIMEOUT_MS * 2,
-      });
-    }
+    const { JWT_SECRET, AUTH_URL, STORE_TIMEOUT_MS } = config.env;
+    this.secretKey = JWT_SECRET
+      ? [{ kid: secretKid(JWT_SECRET), alg: 'HS256', key: JWT_SECRET }]
+      : [];
+    this.jwks = new JwksKeySource({
+      url: new URL('/.well-known/jwks.json', AUTH_URL).toString(),
+      minRefreshIntervalMs: 10_000,
+      timeoutMs: STORE_TIMEOUT_MS * 2,
+    });
   }
 
   async load(): Promise<VerificationKey[] | undefined> {
-    return this.secretKey ? [this.secretKey] : this.jwks?.fetch();
+    return this.merge(await this.jwks.fetch());
   }
 
   async refreshForUnknownKid(): Promise<VerificationKey[] | undefined> {
-    return this.jwks?.refreshForUnknownKid();
+    const fetched = await this.jwks.refreshForUnknownKid();
+    return fetched && this.merge(fetched);
+  }
+
+  private merge(fetched: VerificationKey[] | undefined): VerificationKey[] | undefined {
+    this.published = fetched ?? this.published;
+    if (!this.published && this.secretKey.length === 0) return undefined;
+    return [...this.secretKey, ...(this.published ?? [])];
   }
 }
