@@ -74,9 +74,12 @@ export class AccessTokenVerifier implements OnApplicationBootstrap, OnModuleDest
     }
   }
 
+  // A second pass a moment later closes the window in which the push arrived before the
+  // service answering the refetch had seen the change itself.
   private keysChanged(event: KeysChangedEvent): void {
     for (const kid of event.revokedKids) this.verifier.removeKey(kid);
     void this.reload();
+    setTimeout(() => void this.reload(), 1000).unref();
   }
 
   private async retryWithFreshKeys(token: string, error: unknown): Promise<AccessTokenClaims> {

@@ -18,20 +18,23 @@ export class JwksKeySource {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Fetches now, whatever the rate limit says (start-up and readiness). */
+  /**
+   * Fetches now, whatever the rate limit says (start-up, the timer, a pushed key change). Does
+   * not use up the unknown-kid budget: a token of a key announced a moment ago can still fetch.
+   */
   async fetch(): Promise<VerificationKey[] | undefined> {
     this.inflight ??= this.load().finally(() => (this.inflight = undefined));
     return this.inflight;
   }
 
-  /** Refetches for an unknown kid, unless one was fetched within the rate-limit interval. */
+  /** Refetches for an unknown kid, unless it did so within the rate-limit interval. */
   async refreshForUnknownKid(): Promise<VerificationKey[] | undefined> {
     if (this.now() - this.lastFetch < this.options.minRefreshIntervalMs) return undefined;
+    this.lastFetch = this.now();
     return this.fetch();
   }
 
   private async load(): Promise<VerificationKey[] | undefined> {
-    this.lastFetch = this.now();
     try {
       const response = await fetch(this.options.url, {
         signal: AbortSignal.timeout(this.options.timeoutMs),

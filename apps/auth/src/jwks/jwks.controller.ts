@@ -3,6 +3,8 @@ import type { PublicJwk } from '@authfarm/keys';
 import { Public } from '@authfarm/platform';
 import { KeyRing } from '../keys/key-ring.js';
 
+const JWKS_FRESHNESS_MS = 250;
+
 /**
  * The public verification keys (RFC 7517): the ring's next, current and recently retired keys.
  * Empty for HS256: a shared secret is never published.
@@ -16,7 +18,10 @@ export class JwksController {
   // that are not (docs/keys.md).
   @Get()
   @Header('cache-control', 'public, max-age=60')
-  jwks(): { keys: PublicJwk[] } {
+  async jwks(): Promise<{ keys: PublicJwk[] }> {
+    // Read through (at most a few reads a second): a replica told of a change by push must get
+    // the new ring from whichever auth replica answers, even one that has not heard the push yet.
+    await this.ring.reloadIfOlderThan(JWKS_FRESHNESS_MS);
     return { keys: this.ring.publishedKeys() };
   }
 }

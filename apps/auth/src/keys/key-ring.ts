@@ -36,6 +36,7 @@ export class KeyRing implements OnModuleInit, OnModuleDestroy {
   private readonly maxTokenLifeMs: number;
   private view: RingView = { signing: undefined, verification: [], published: [] };
   private inflight: Promise<void> | undefined;
+  private loadedAt = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
 
@@ -97,12 +98,19 @@ export class KeyRing implements OnModuleInit, OnModuleDestroy {
     return this.view.published;
   }
 
+  /** Rereads the ring unless the view is at most `ms` old. */
+  async reloadIfOlderThan(ms: number): Promise<void> {
+    if (Date.now() - this.loadedAt > ms) await this.reload();
+  }
+
   /** Rereads the ring (concurrent callers share one read). Keeps the last view on failure. */
   reload(): Promise<void> {
+    const started = Date.now();
     this.inflight ??= this.store
       .all()
       .then((records) => {
         this.view = this.viewOf(records, Date.now());
+        this.loadedAt = started;
       })
       .catch((error: unknown) => {
         this.logger.warn(`key ring reload failed: ${(error as Error).message}`);
