@@ -191,4 +191,28 @@ describe('JwtVerifier', () => {
     jest.setSystemTime(NOW + 300_001);
     expect(reason(cached, token)).toBe('expired');
   });
+
+  it('refuses a removed key at once, even a token it had cached (an emergency revocation)', () => {
+    const cached = new JwtVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      leewaySeconds: 0,
+      cacheSize: 100,
+    });
+    cached.setKeys([publicOf(key)]);
+    const token = sign(key);
+    expect(reason(cached, token)).toBe('accepted');
+    cached.removeKey(key.kid);
+    expect(reason(cached, token)).toBe('unknown-kid');
+  });
+
+  it('keeps accepting tokens of a key listed again after a rotation adds another', () => {
+    const next = edKey();
+    const token = sign(key);
+    verifier.setKeys([publicOf(key), publicOf(next)]);
+    expect(reason(verifier, token)).toBe('accepted');
+    expect(reason(verifier, sign(next))).toBe('accepted');
+    verifier.setKeys([publicOf(next)]);
+    expect(reason(verifier, token)).toBe('unknown-kid');
+  });
 });
