@@ -1,5 +1,5 @@
 # One image for every authfarm process; the app is the first argument or $APP:
-#   docker run authfarm:0.1.0 gateway | auth | resource | migrate
+#   docker run authfarm:0.1.0 gateway | auth | resource | migrate | keys
 # Secrets and keys are never in the image: they arrive at run time as files or variables.
 ARG NODE_IMAGE=node:22-bookworm-slim
 

@@ -34,5 +34,6 @@ case "$app" in
     exec node "dist/apps/${app}/src/main.js" "$@"
     ;;
   migrate) exec node dist/apps/auth/src/migrate.js "$@" ;;
+  keys) exec node dist/apps/auth/src/keys/keys.cli.js "$@" ;;
   *) exec "$app" "$@" ;;
 esac

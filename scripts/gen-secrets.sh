@@ -1,23 +1,12 @@
 #!/usr/bin/env bash
 # Generates the secrets docker-compose.yml and scripts/k8s-secrets.sh read, into secrets/ (git and
-# the image ignore it). Existing files are kept, so running it again never rotates a secret
-# by surprise; the signing key is replaced only when JWT_ALG asks for another key type.
+# the image ignore it). Existing files are kept, so running it again never rotates a secret by
+# surprise. No signing key is written: the auth service generates and rotates its own keys in
+# the database, sealed under the key-encryption key written here (docs/keys.md).
 #
-#   scripts/gen-secrets.sh            # JWT_ALG from the environment, else .env, else EdDSA
-#   JWT_ALG=ES256 scripts/gen-secrets.sh
+#   scripts/gen-secrets.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-alg="${JWT_ALG:-}"
-if [ -z "$alg" ] && [ -f .env ]; then
-  alg=$(sed -n 's/^JWT_ALG=//p' .env | tail -1)
-fi
-alg="${alg:-EdDSA}"
-case "$alg" in HS256 | EdDSA | ES256 | RS256) ;; *)
-  echo "gen-secrets: JWT_ALG=$alg is not one of HS256, EdDSA, ES256, RS256" >&2
-  exit 1
-  ;;
-esac
 
 dir=secrets
 mkdir -p "$dir"
@@ -36,20 +25,25 @@ write postgres-password "$(random 24)"
 write database-url "postgres://authfarm:$(cat "$dir/postgres-password")@postgres:5432/authfarm"
 write redis-url "redis://redis:6379"
 
-# The auth service reads the private key whenever one is named, so HS256 gets an (unused) EdDSA key.
-key_alg=$([ "$alg" = HS256 ] && echo EdDSA || echo "$alg")
-if [ "$(cat "$dir/jwt-private-key.alg" 2>/dev/null)" != "$key_alg" ]; then
-  rm -f "$dir/jwt-private-key.pem"
-fi
-if [ ! -s "$dir/jwt-private-key.pem" ]; then
-  node -e '
-    const { generateKeyPairSync } = require("node:crypto");
-    const kind = { EdDSA: ["ed25519", {}], ES256: ["ec", { namedCurve: "P-256" }], RS256: ["rsa", { modulusLength: 2048 }] }[process.argv[1]];
-    const { privateKey } = generateKeyPairSync(kind[0], kind[1]);
-    process.stdout.write(privateKey.export({ type: "pkcs8", format: "pem" }));
-  ' "$key_alg" >"$dir/jwt-private-key.pem"
-  printf '%s' "$key_alg" >"$dir/jwt-private-key.alg"
-  echo "generated $dir/jwt-private-key.pem ($key_alg, PKCS#8)"
+# The key-encryption key opens every private key in the database: owner-only (0600), owned by the
+# container's uid 1000 so auth can read the bind-mounted file (handed over when run as root). Run as
+# another user, it stays readable like the files above, behind the private folder. Never replaced
+# here: keys sealed under a lost or changed one no longer open.
+kek="$dir/jwt-key-encryption-key"
+if [ -s "$kek" ]; then
+  echo "kept      $kek"
 else
-  echo "kept      $dir/jwt-private-key.pem ($key_alg)"
+  (umask 077 && random 32 >"$kek")
+  mode=0600
+  if [ "$(id -u)" = 0 ]; then
+    chown 1000:1000 "$kek"
+  elif [ "$(id -u)" != 1000 ]; then
+    mode=0644 && chmod "$mode" "$kek"
+  fi
+  echo "generated $kek ($mode)"
 fi
+
+# Written by earlier versions, read by nothing now.
+for old in jwt-private-key.pem jwt-private-key.alg; do
+  [ ! -e "$dir/$old" ] || echo "unused    $dir/$old: auth keeps its own keys now (docs/keys.md); delete it"
+done

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 namespace="${1:-authfarm}"
 dir=secrets
 
-for file in database-url redis-url postgres-password jwt-private-key.pem jwt-secret; do
+for file in database-url redis-url postgres-password jwt-key-encryption-key jwt-secret; do
   [ -s "$dir/$file" ] || { echo "k8s-secrets: $dir/$file is missing: run scripts/gen-secrets.sh" >&2; exit 1; }
 done
 
@@ -22,7 +22,9 @@ kubectl -n "$namespace" create secret generic authfarm-stores \
   --from-file=REDIS_URL="$dir/redis-url" \
   --from-file=POSTGRES_PASSWORD="$dir/postgres-password" \
   --dry-run=client -o yaml | kubectl apply -f -
+# Mounted into the auth pods only. No private key: auth keeps its keys in Postgres, sealed under
+# key-encryption-key (docs/keys.md).
 kubectl -n "$namespace" create secret generic authfarm-jwt \
-  --from-file=private-key.pem="$dir/jwt-private-key.pem" \
+  --from-file=key-encryption-key="$dir/jwt-key-encryption-key" \
   --from-file=secret="$dir/jwt-secret" \
   --dry-run=client -o yaml | kubectl apply -f -

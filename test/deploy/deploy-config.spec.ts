@@ -2,7 +2,7 @@
 // that names a variable the schema does not know, leaves a laptop default (127.0.0.1, port 0) in
 // a container, or probes a path the app does not serve deploys fine and then never gets ready.
 import 'reflect-metadata';
-import { generateKeyPairSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,14 +21,17 @@ import {
   loadCompose,
   overlayNames,
   placeholderSecret,
+  podTemplates,
   readDotenv,
   readYamlDocuments,
   renderOverlay,
+  secretKeyAt,
+  secretKeysReadBy,
   type ComposeService,
   type K8sObject,
 } from './deploy-files.js';
 
-type App = Exclude<ServiceName, 'farm' | 'keys'>;
+type App = Exclude<ServiceName, 'farm'>;
 
 /** Variables whose schema default only makes sense on a laptop: every container must set them. */
 const MUST_SET: Record<App, string[]> = {
@@ -36,7 +39,19 @@ const MUST_SET: Record<App, string[]> = {
   resource: ['HOST', 'PORT', 'DATABASE_URL', 'REDIS_URL', 'AUTH_URL'],
   gateway: ['HOST', 'GATEWAY_PORT', 'AUTH_URL', 'RESOURCE_DNS'],
   migrate: ['DATABASE_URL'],
+  keys: ['DATABASE_URL', 'REDIS_URL'],
 };
+/**
+ * Key material: whoever holds one of these can sign tokens (or open the keys that do), so only the
+ * auth service and the operator's keys command may receive them, never a replica or the gateway.
+ */
+const SIGNING_MATERIAL = [
+  'JWT_KEY_ENCRYPTION_KEY',
+  'JWT_KEY_ENCRYPTION_KEY_FILE',
+  'JWT_PRIVATE_KEY',
+  'JWT_PRIVATE_KEY_FILE',
+];
+const KEK_SECRET = 'authfarm-jwt/key-encryption-key';
 /** Read by the image's entrypoint (docker/entrypoint.sh), which sets the variable from the file. */
 const FILE_VARIABLES = ['JWT_SECRET_FILE', 'DATABASE_URL_FILE', 'REDIS_URL_FILE'];
 const HYBRID_SUPPORTED = envSchema.safeParse({ AUTH_MODES: 'hybrid' }).success;
@@ -47,12 +62,11 @@ const health = {
 };
 
 let keyDir: string;
-let keyFile: string;
+let kekFile: string;
 beforeAll(() => {
   keyDir = mkdtempSync(join(tmpdir(), 'authfarm-deploy-spec-'));
-  keyFile = join(keyDir, 'private-key.pem');
-  const { privateKey } = generateKeyPairSync('ed25519');
-  writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  kekFile = join(keyDir, 'key-encryption-key');
+  writeFileSync(kekFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
 });
 afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
 
@@ -69,7 +83,7 @@ function expectStartable(app: App, env: Record<string, string>): AppConfig {
   expect({ app, unknown, unset }).toEqual({ app, unknown: [], unset: [] });
   if (source.HOST) expect(source.HOST).toBe('0.0.0.0');
   // AppConfig reads the key file; where the deployment mounts it is checked separately.
-  if (source.JWT_PRIVATE_KEY_FILE) source.JWT_PRIVATE_KEY_FILE = keyFile;
+  if (source.JWT_KEY_ENCRYPTION_KEY_FILE) source.JWT_KEY_ENCRYPTION_KEY_FILE = kekFile;
   return new AppConfig(app, source);
 }
 
@@ -112,21 +126,25 @@ describe.each(overlayNames())('k8s/overlays/%s', (overlay) => {
     },
   );
 
-  it('mounts the signing key file into auth only, from a Secret', () => {
-    const [auth, ...others] = workloads();
-    const file = containerEnv(objects, auth.container).values.JWT_PRIVATE_KEY_FILE;
-    if (file) {
-      const mount = auth.container.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
-      const volume = auth.pod.volumes?.find((v) => v.name === mount?.name);
-      expect(volume?.secret?.secretName).toBe('authfarm-jwt');
-      const path = file.slice((mount?.mountPath.length ?? 0) + 1);
-      expect(volume?.secret?.items?.map((item) => item.path)).toContain(path);
+  it('gives the key-encryption key to the auth containers only, as a file from a Secret', () => {
+    const [auth] = workloads();
+    const env = containerEnv(objects, auth.container).values;
+    if (expectStartable('auth', env).tokensEnabled) {
+      expect(secretKeyAt(auth.pod, auth.container, env.JWT_KEY_ENCRYPTION_KEY_FILE ?? '')).toBe(
+        KEK_SECRET,
+      );
     } else {
-      expect(auth.pod.volumes?.some((v) => v.secret?.secretName === 'authfarm-jwt')).toBeFalsy();
+      // Session mode signs nothing: auth does not receive the key either.
+      expect(env.JWT_KEY_ENCRYPTION_KEY_FILE).toBeUndefined();
+      expect(secretKeysReadBy(auth.pod)).not.toContain(KEK_SECRET);
     }
-    for (const { pod, container } of others) {
-      expect(pod.volumes?.some((v) => v.secret?.secretName === 'authfarm-jwt')).toBeFalsy();
-      expect(containerEnv(objects, container).values.JWT_PRIVATE_KEY_FILE).toBeUndefined();
+    // Every other pod of the overlay, stores included, and every container of it.
+    for (const { owner, pod } of podTemplates(objects).filter((t) => t.pod !== auth.pod)) {
+      const material = [...(pod.initContainers ?? []), ...pod.containers]
+        .flatMap((container) => (container.env ?? []).map((variable) => variable.name))
+        .filter((name) => SIGNING_MATERIAL.includes(name));
+      const jwtSecret = secretKeysReadBy(pod).filter((ref) => ref.startsWith('authfarm-jwt/'));
+      expect({ owner, material, jwtSecret }).toEqual({ owner, material: [], jwtSecret: [] });
     }
   });
 
@@ -134,9 +152,10 @@ describe.each(overlayNames())('k8s/overlays/%s', (overlay) => {
     const documented = readYamlDocuments('k8s/base/secrets.template.yaml').flatMap((secret) =>
       Object.keys(secret.stringData ?? {}).map((key) => `${secret.metadata.name}/${key}`),
     );
-    const read = workloads().flatMap(({ container }) =>
-      Object.values(containerEnv(objects, container).fromSecrets),
-    );
+    const read = workloads().flatMap(({ pod, container }) => [
+      ...Object.values(containerEnv(objects, container).fromSecrets),
+      ...secretKeysReadBy(pod),
+    ]);
     expect(read.length).toBeGreaterThan(0);
     expect(read.filter((ref) => !documented.includes(ref))).toEqual([]);
   });
@@ -219,20 +238,51 @@ describe('docker-compose.yml', () => {
   const combinations = modes.flatMap((m) => ['HS256', 'EdDSA', 'RS256'].map((a) => [m, a]));
   it.each(combinations)('starts every app with AUTH_MODES=%s JWT_ALG=%s', (modes, alg) => {
     const file = loadCompose({ ...example, AUTH_MODES: modes, JWT_ALG: alg });
-    expect(apps(file).map(([app]) => app)).toEqual(['migrate', 'auth', 'resource', 'gateway']);
+    expect(apps(file).map(([app]) => app)).toEqual([
+      'migrate',
+      'auth',
+      'resource',
+      'gateway',
+      'keys',
+    ]);
     for (const [app, service] of apps(file)) expectStartable(app, service.environment ?? {});
   });
 
-  it('hands each app the secrets its *_FILE variables name, and the signing key to auth only', () => {
-    for (const [app, service] of apps()) {
+  it('hands each app the secrets its *_FILE variables name', () => {
+    for (const [, service] of apps()) {
       const files = Object.entries(service.environment ?? {}).filter(([n]) => n.endsWith('_FILE'));
       for (const [, path] of files) {
         const secret = path.replace(/^\/run\/secrets\//, '');
         expect(service.secrets).toContain(secret);
         expect(compose.secrets[secret]?.file).toMatch(/^\.\/secrets\//);
       }
-      expect(service.secrets?.includes('jwt_private_key') ?? false).toBe(app === 'auth');
     }
+  });
+
+  it('gives the key-encryption key to auth and the keys command only', () => {
+    const kek = Object.entries(compose.secrets)
+      .filter(([, secret]) => secret.file === './secrets/jwt-key-encryption-key')
+      .map(([name]) => name);
+    expect(kek).toHaveLength(1);
+    for (const app of ['auth', 'keys'] as const) {
+      const service = compose.services[app];
+      expect(service.secrets).toContain(kek[0]);
+      expect(service.environment?.JWT_KEY_ENCRYPTION_KEY_FILE).toBe(`/run/secrets/${kek[0]}`);
+    }
+    // Every service, stores included: none other is handed the key or names any key material.
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name === 'auth' || name === 'keys') continue;
+      const material = Object.keys(service.environment ?? {}).filter((variable) =>
+        SIGNING_MATERIAL.includes(variable),
+      );
+      expect({ name, material, kek: service.secrets?.includes(kek[0]) ?? false }).toEqual({
+        name,
+        material: [],
+        kek: false,
+      });
+    }
+    // An operator's one-off command, never started by `docker compose up`.
+    expect(compose.services.keys.profiles).toEqual(['tools']);
   });
 
   it('publishes only the gateway, on the port it listens on', () => {
@@ -243,7 +293,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps auth, resource and the stores on internal networks only', () => {
-    for (const name of ['auth', 'resource', 'migrate', 'redis', 'postgres']) {
+    for (const name of ['auth', 'resource', 'migrate', 'keys', 'redis', 'postgres']) {
       for (const network of compose.services[name].networks ?? ['default']) {
         expect([name, network, compose.networks[network]?.internal]).toEqual([name, network, true]);
       }
@@ -273,11 +323,13 @@ describe('the image', () => {
     const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    const migrate = scripts.migrate.replace(/^node /, '');
-    expect(entrypoint).toContain(migrate);
-    expect(existsSync(join(ROOT, migrate.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(
-      true,
-    );
+    for (const command of [scripts.migrate, scripts.keys]) {
+      const script = command.replace(/^node /, '');
+      expect(entrypoint).toContain(script);
+      expect(existsSync(join(ROOT, script.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(
+        true,
+      );
+    }
   });
 
   it('health-checks the path every app serves as ready, the gateway included', () => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Container, EnvVar } from 'kubernetes-types/core/v1.js';
+import type { Container, EnvVar, PodSpec } from 'kubernetes-types/core/v1.js';
 import { parse, parseAllDocuments } from 'yaml';
 
 /** The repository root: Jest runs from it. */
@@ -47,6 +47,54 @@ export function find(objects: K8sObject[], kind: string, name: string): K8sObjec
 export function containerOf(workload: K8sObject): Container {
   const template = workload.spec?.template as { spec: { containers: Container[] } };
   return template.spec.containers[0];
+}
+
+/** Every pod template in the rendered objects (Deployments, StatefulSets, Jobs...), by owner. */
+export function podTemplates(objects: K8sObject[]): Array<{ owner: string; pod: PodSpec }> {
+  return objects
+    .filter((o) => (o.spec?.template as { spec?: PodSpec } | undefined)?.spec)
+    .map((o) => ({
+      owner: `${o.kind}/${o.metadata.name}`,
+      pod: (o.spec?.template as { spec: PodSpec }).spec,
+    }));
+}
+
+/** The `secret/key` a file path in a container comes from, if a Secret volume mounts it there. */
+export function secretKeyAt(pod: PodSpec, container: Container, file: string): string | undefined {
+  const mount = container.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
+  const secret = pod.volumes?.find((v) => v.name === mount?.name)?.secret;
+  if (!mount || !secret?.secretName) return undefined;
+  const path = file.slice(mount.mountPath.length + 1);
+  // Without items, every key of the Secret is a file named after it.
+  const key = secret.items ? secret.items.find((item) => item.path === path)?.key : path;
+  return key === undefined ? undefined : `${secret.secretName}/${key}`;
+}
+
+/** Every `secret/key` a pod can read: env references, whole-Secret envFrom, Secret volumes. */
+export function secretKeysReadBy(pod: PodSpec): string[] {
+  const containers = [...(pod.initContainers ?? []), ...pod.containers];
+  const fromEnv = containers.flatMap((c) =>
+    (c.env ?? []).flatMap(({ valueFrom }) => {
+      const ref = valueFrom?.secretKeyRef;
+      return ref ? [`${ref.name}/${ref.key}`] : [];
+    }),
+  );
+  const whole = containers.flatMap((c) =>
+    (c.envFrom ?? []).flatMap((source) => (source.secretRef ? [`${source.secretRef.name}/*`] : [])),
+  );
+  const volumes = (pod.volumes ?? []).flatMap(({ secret, projected }) => [
+    ...(secret?.secretName
+      ? (secret.items?.map((item) => `${secret.secretName}/${item.key}`) ?? [
+          `${secret.secretName}/*`,
+        ])
+      : []),
+    ...(projected?.sources ?? []).flatMap(({ secret: source }) =>
+      source?.name
+        ? (source.items?.map((item) => `${source.name}/${item.key}`) ?? [`${source.name}/*`])
+        : [],
+    ),
+  ]);
+  return [...fromEnv, ...whole, ...volumes];
 }
 
 /** A value standing in for a secret, shaped as the config schema expects for that variable. */
@@ -124,6 +172,7 @@ export interface ComposeService {
   command?: string[];
   environment?: Record<string, string>;
   secrets?: string[];
+  profiles?: string[];
   ports?: string[];
   networks?: string[];
   container_name?: string;
