@@ -206,7 +206,7 @@ describe('algorithm migration, HS256 to EdDSA', () => {
       expect(await jwksKids(farm)).toEqual([]); // a shared secret is never published
 
       // Step 1: new tokens are EdDSA; the replicas learn the new key by push.
-      await keys(farm, 'rotate', '--alg', 'EdDSA');
+      await keys(farm, 'rotate', '--alg', 'EdDSA', '--wait', '1');
       const moved = await refresh(farm, old);
       expect(moved.status).toBe(200);
       expect(headerOf(moved.body.access_token).alg).toBe('EdDSA');
@@ -225,6 +225,30 @@ describe('algorithm migration, HS256 to EdDSA', () => {
       const later = await refresh(farm, moved.body);
       expect(later.status).toBe(200);
       expect(await statusOnEveryReplica(farm, later.body.access_token)).toEqual([200, 200]);
+    } finally {
+      await farm.stop();
+    }
+  });
+
+  it('refuses a revoked HS256 kid on replicas that hold the secret, also after a restart', async () => {
+    const farm = await startTestFarm({ REPLICAS: '2', JWT_ALG: 'HS256', AUTH_MODES: 'jwt' });
+    try {
+      const user = await TestUser.register(farm.gatewayUrl);
+      const pair = await user.tokens('jwt');
+      const { kid } = headerOf(pair.access_token);
+      await keys(farm, 'revoke', kid, '--alg', 'EdDSA');
+      await waitFor(
+        'every replica refuses the revoked HS256 kid',
+        async () => (await statusOnEveryReplica(farm, pair.access_token)).every((s) => s === 401),
+        2000,
+        0,
+      );
+      await farm.restartReplica(1);
+      expect(await statusOnEveryReplica(farm, pair.access_token)).toEqual([401, 401]);
+      const recovered = await refresh(farm, pair);
+      expect(recovered.status).toBe(200);
+      expect(headerOf(recovered.body.access_token).alg).toBe('EdDSA');
+      expect(await statusOnEveryReplica(farm, recovered.body.access_token)).toEqual([200, 200]);
     } finally {
       await farm.stop();
     }

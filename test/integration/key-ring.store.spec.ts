@@ -11,7 +11,8 @@ import { testEnv } from '../support/test-env.js';
 // never leaves the ring without a signing key, and no private key is stored in the clear.
 let dataSource: DataSource;
 const kek = randomBytes(32);
-const ring = () => new KeyRingStore(dataSource, `it-${randomBytes(6).toString('hex')}`, kek);
+const ring = () =>
+  new KeyRingStore(dataSource, `it-${randomBytes(6).toString('hex')}`, kek, 5 * 60_000);
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
 beforeAll(async () => {
@@ -44,7 +45,7 @@ describe('the key ring store', () => {
     const store = ring();
     await store.ensure('EdDSA', undefined, minutesAgo(10));
     const changes = await Promise.all(
-      Array.from({ length: 5 }, () => store.rotate('EdDSA', { ifOlderThanMs: 5 * 60_000 })),
+      Array.from({ length: 5 }, () => store.rotate({ ifOlderThanMs: 5 * 60_000 })),
     );
     expect(changes.filter(Boolean)).toHaveLength(1);
     const states = Object.values(await stateOf(store)).sort();
@@ -55,7 +56,7 @@ describe('the key ring store', () => {
     const store = ring();
     await store.ensure('ES256', undefined);
     const next = (await store.all()).find((k) => k.state === 'next');
-    const change = await store.rotate('ES256');
+    const change = await store.rotate();
     expect(change?.current).toBe(next?.kid);
   });
 
@@ -63,37 +64,65 @@ describe('the key ring store', () => {
     const store = ring();
     await store.ensure('EdDSA', undefined);
     const current = (await store.all()).find((k) => k.state === 'current');
-    const change = await store.revoke(current!.kid, 'EdDSA');
+    const change = await store.revoke(current!.kid);
     expect(change.current).not.toBe(current!.kid);
     const states = await stateOf(store);
     expect(states[current!.kid]).toBe('revoked');
     expect(Object.values(states).filter((s) => s === 'current')).toHaveLength(1);
-    await store.rotate('EdDSA');
+    await store.rotate();
     expect((await stateOf(store))[current!.kid]).toBe('revoked');
   });
 
   it('refuses to revoke a kid it does not hold', async () => {
     const store = ring();
     await store.ensure('EdDSA', undefined);
-    await expect(store.revoke('nope', 'EdDSA')).rejects.toBeInstanceOf(KeyRingError);
+    await expect(store.revoke('nope')).rejects.toBeInstanceOf(KeyRingError);
   });
 
-  it('moves to a new JWT_ALG at start-up, retiring the old key (an algorithm migration)', async () => {
+  it('leaves a ring with keys alone when JWT_ALG says another algorithm: the ring decides', async () => {
     const store = ring();
-    const secret = randomBytes(32).toString('base64url');
-    const hs256 = loadSigningKey('HS256', { secret });
+    await store.ensure('EdDSA', undefined);
+    const before = await stateOf(store);
+    const outcome = await store.ensure('ES256', undefined);
+    expect(outcome).toEqual({ ringAlg: 'EdDSA' });
+    expect(await stateOf(store)).toEqual(before);
+  });
+
+  it('moves an HS256 ring to an asymmetric algorithm by staging, then rotating (a migration)', async () => {
+    const store = ring();
+    const hs256 = loadSigningKey('HS256', { secret: randomBytes(32).toString('base64url') });
     await store.ensure('HS256', hs256);
     expect(await stateOf(store)).toEqual({ [hs256.kid]: 'current' });
-    const change = await store.ensure('EdDSA', hs256);
-    expect(change?.retired).toBe(hs256.kid);
+    const staged = await store.stageNext('EdDSA');
+    const change = await store.rotate({ alg: 'EdDSA' });
+    expect(change).toMatchObject({ current: staged, retired: hs256.kid });
     const keys = await store.all();
-    expect(keys.find((k) => k.state === 'current')?.alg).toBe('EdDSA');
     expect(keys.find((k) => k.kid === hs256.kid)?.sealedPrivateKey).toBeNull(); // never stored
+    // A restart still configured for HS256 does not move the ring back.
+    expect(await store.ensure('HS256', hs256)).toEqual({ ringAlg: 'EdDSA' });
+    expect((await stateOf(store))[staged!]).toBe('current');
+  });
+
+  it('destroys the private key of a revoked key', async () => {
+    const store = ring();
+    await store.ensure('EdDSA', undefined);
+    const current = (await store.all()).find((k) => k.state === 'current');
+    expect(current?.sealedPrivateKey).toBeTruthy();
+    await store.revoke(current!.kid);
+    expect((await store.all()).find((k) => k.kid === current!.kid)?.sealedPrivateKey).toBeNull();
+  });
+
+  it('refuses to revoke the current HS256 key without an algorithm to replace it', async () => {
+    const store = ring();
+    const hs256 = loadSigningKey('HS256', { secret: randomBytes(32).toString('base64url') });
+    await store.ensure('HS256', hs256);
+    await expect(store.revoke(hs256.kid)).rejects.toThrow(/--alg/);
+    expect(await stateOf(store)).toEqual({ [hs256.kid]: 'current' });
   });
 
   it('will not make an HS256 key itself: the secret is JWT_SECRET', async () => {
     const store = ring();
     await store.ensure('EdDSA', undefined);
-    await expect(store.rotate('HS256')).rejects.toThrow(/JWT_SECRET/);
+    await expect(store.rotate({ alg: 'HS256' })).rejects.toThrow(/JWT_SECRET/);
   });
 });

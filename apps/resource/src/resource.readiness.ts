@@ -23,6 +23,12 @@ export class ResourceReadiness extends Readiness {
     if (this.config.tokensEnabled) checks.push(this.tokens.ready());
     // Hybrid: not ready until the durable revocation list is loaded and the feed is live.
     if (this.config.enabled('hybrid')) checks.push(Promise.resolve(this.revocations.ready));
+    // A shared secret verifies any kid: revoked ones must be known before the first request.
+    // (Asymmetric keys come from the JWKS, which never lists a revoked key.)
+    const { JWT_ALG, JWT_SECRET } = this.config.env;
+    if (this.config.tokensEnabled && JWT_ALG === 'HS256' && JWT_SECRET) {
+      checks.push(Promise.resolve(this.revocations.revokedKidsLoaded));
+    }
     return (await Promise.all(checks)).every(Boolean);
   }
 }

@@ -25,6 +25,7 @@ export class AccessTokenVerifier implements OnApplicationBootstrap, OnModuleDest
   private readonly logger = new Logger(AccessTokenVerifier.name);
   private readonly verifier: JwtVerifier;
   private timer: NodeJS.Timeout | undefined;
+  private secondPass: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -49,6 +50,7 @@ export class AccessTokenVerifier implements OnApplicationBootstrap, OnModuleDest
 
   onModuleDestroy(): void {
     clearInterval(this.timer);
+    clearTimeout(this.secondPass);
     this.unsubscribe?.();
   }
 
@@ -79,7 +81,9 @@ export class AccessTokenVerifier implements OnApplicationBootstrap, OnModuleDest
   private keysChanged(event: KeysChangedEvent): void {
     for (const kid of event.revokedKids) this.verifier.removeKey(kid);
     void this.reload();
-    setTimeout(() => void this.reload(), 1000).unref();
+    clearTimeout(this.secondPass);
+    this.secondPass = setTimeout(() => void this.reload(), 1000);
+    this.secondPass.unref();
   }
 
   private async retryWithFreshKeys(token: string, error: unknown): Promise<AccessTokenClaims> {

@@ -31,8 +31,10 @@ export class RevocationState implements OnModuleDestroy {
   /** When the feed stopped being trustworthy; undefined while it is. Starts stale until loaded. */
   private staleSince: number | undefined = Date.now();
   private loaded = false;
+  private kidsLoaded = false;
   private connected = false;
   private readonly pruneTimer: NodeJS.Timeout;
+  private readonly kidsTimer: NodeJS.Timeout;
   private subscription: Subscription | undefined;
 
   constructor(
@@ -45,6 +47,12 @@ export class RevocationState implements OnModuleDestroy {
     this.maxStalenessMs = config.env.HYBRID_MAX_STALENESS_MS;
     this.pruneTimer = setInterval(() => this.list.prune(Date.now()), 5000);
     this.pruneTimer.unref();
+    // Revoked kids are reread on a timer too: a push lost on a live connection is not noticed.
+    this.kidsTimer = setInterval(
+      () => void this.reloadRevokedKids().catch(() => undefined),
+      30_000,
+    );
+    this.kidsTimer.unref();
     const staleness: Gauge = new Gauge({
       name: 'authfarm_revocation_staleness_seconds',
       help: 'Seconds since the pushed revocation feed was last known complete (0 while live)',
@@ -77,7 +85,7 @@ export class RevocationState implements OnModuleDestroy {
 
   /** Applies a key ring change: revoked kids are refused from now on; listeners refetch keys. */
   receiveKeys(event: KeysChangedEvent): void {
-    if (event.prefix !== this.prefix) return;
+    if (event?.prefix !== this.prefix || !isKidList(event.revokedKids)) return;
     for (const kid of event.revokedKids) this.revokedKids.add(kid);
     for (const listener of this.keyListeners) listener(event);
   }
@@ -89,6 +97,11 @@ export class RevocationState implements OnModuleDestroy {
 
   isKidRevoked(kid: string): boolean {
     return this.revokedKids.has(kid);
+  }
+
+  /** True once the durable list of revoked kids has been read. */
+  get revokedKidsLoaded(): boolean {
+    return this.kidsLoaded;
   }
 
   onSessionEnded(listener: SessionEndedListener): () => void {
@@ -125,6 +138,7 @@ export class RevocationState implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     clearInterval(this.pruneTimer);
+    clearInterval(this.kidsTimer);
     this.subscription?.unsubscribe();
   }
 
@@ -144,13 +158,25 @@ export class RevocationState implements OnModuleDestroy {
   }
 
   private async reload(): Promise<void> {
-    const [entries, kids] = await Promise.all([
-      this.store.loadActive(),
-      this.store.loadRevokedKids(),
-    ]);
+    const [entries] = await Promise.all([this.store.loadActive(), this.reloadRevokedKids()]);
     for (const entry of entries) this.list.apply(entry);
-    const missed = kids.filter((kid) => !this.revokedKids.has(kid));
-    if (missed.length > 0)
-      this.receiveKeys({ prefix: this.prefix, reason: 'revoked', revokedKids: missed });
   }
+
+  private async reloadRevokedKids(): Promise<void> {
+    const kids = await this.store.loadRevokedKids();
+    this.kidsLoaded = true;
+    const missed = kids.filter((kid) => !this.revokedKids.has(kid));
+    if (missed.length > 0) {
+      this.receiveKeys({ prefix: this.prefix, reason: 'revoked', revokedKids: missed });
+    }
+  }
+}
+
+// Events arrive from Redis: a malformed one is dropped, not half-applied.
+function isKidList(value: unknown): value is string[] {
+  return (
+    Array.isArray(value) &&
+    value.length <= 1000 &&
+    value.every((kid) => typeof kid === 'string' && kid.length > 0 && kid.length <= 256)
+  );
 }

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { JwtAlgorithm } from '@authfarm/config';
+import type { AppConfig, JwtAlgorithm } from '@authfarm/config';
 import { generateSigningKey, sealKey, type PublicJwk, type SigningKey } from '@authfarm/keys';
 
 export type KeyState = 'next' | 'current' | 'retired' | 'revoked';
@@ -30,11 +30,37 @@ export class KeyRingError extends Error {
   override readonly name = 'KeyRingError';
 }
 
-// Every change of the ring runs under one transaction-scoped lock, so auth replicas rotating on
-// the same schedule and an operator's command never both promote a key.
-const LOCK = `SELECT pg_advisory_xact_lock(hashtext('authfarm.signing_keys:' || $1))`;
+/** What start-up found: a change it made, or a ring whose algorithm is not JWT_ALG. */
+export interface EnsureOutcome {
+  change?: RingChange;
+  /** The ring signs with this algorithm while JWT_ALG says another: only a command moves it. */
+  ringAlg?: JwtAlgorithm;
+}
 
-/** The key ring's queries. Rules about when to rotate live in `KeyRing`; this only changes rows. */
+// Every change of the ring runs under one transaction-scoped lock (the two-key form, in a space
+// of its own), so auth replicas rotating on the same schedule and an operator's command never
+// both promote a key.
+const LOCK_SPACE = 0x6b657973; // 'keys'
+const LOCK = `SELECT pg_advisory_xact_lock(${LOCK_SPACE}, hashtext($1::text))`;
+/** How often each auth process rereads the ring: the safety net under the pushed changes. */
+export const RING_RELOAD_INTERVAL_MS = 30_000;
+
+/**
+ * How long a retired key stays in use: tokens it signed (TTL and leeway), plus auth replicas
+ * still signing with it until their next reread, plus clock skew between hosts.
+ */
+export function retiredWindowMs(ttlSeconds: number, leewaySeconds: number): number {
+  return (ttlSeconds + leewaySeconds) * 1000 + RING_RELOAD_INTERVAL_MS + 30_000;
+}
+
+/** Retired keys whose window ended this long ago are deleted (revoked ones are kept). */
+const RETIRED_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * The key ring's queries and the transitions between states. Once a ring has keys it is the
+ * authority: configuration only fills an empty ring; changes of algorithm, rotations and
+ * revocations are explicit (the schedule or `npm run keys`).
+ */
 export class KeyRingStore {
   constructor(
     private readonly dataSource: DataSource,
@@ -42,60 +68,81 @@ export class KeyRingStore {
     private readonly ring: string,
     /** Seals private keys at rest; without it only HS256 (config secret) keys can be added. */
     private readonly kek: Buffer | undefined,
+    /** How long a retired key's tokens can still be valid: its private key is kept that long. */
+    private readonly retiredWindowMs: number,
   ) {}
 
-  async all(): Promise<KeyRecord[]> {
-    const rows: KeyRow[] = await this.dataSource.query(
-      `SELECT * FROM signing_keys WHERE ring = $1`,
-      [this.ring],
+  /** The ring of this configuration (the auth service and the keys command build it alike). */
+  static forConfig(dataSource: DataSource, config: AppConfig): KeyRingStore {
+    const { JWT_KEY_RING, JWT_TTL, JWT_LEEWAY } = config.env;
+    return new KeyRingStore(
+      dataSource,
+      JWT_KEY_RING,
+      config.keyEncryptionKey,
+      retiredWindowMs(JWT_TTL, JWT_LEEWAY),
     );
+  }
+
+  async all(): Promise<KeyRecord[]> {
+    const rows: KeyRow[] = await this.dataSource.query(`${SELECT} WHERE ring = $1`, [this.ring]);
     return rows.map(toRecord);
   }
 
   /**
-   * Brings the ring in line with the configuration at start-up. An empty ring starts from the
-   * configured key (`seed`) or a new one. JWT_ALG is the algorithm of new tokens: when the
-   * current key has another (an algorithm migration, docs/keys.md) or, for HS256, when
-   * JWT_SECRET changed, the ring rotates to it; the old key is retired, so its tokens still
-   * verify until they expire. Asymmetric rings always have a next key, published ahead.
+   * Start-up: an empty ring starts from the configured key (`seed`) or a new key of `alg`. A ring
+   * with keys is left as it is, with two exceptions: a missing next key is made (asymmetric
+   * rings publish theirs ahead), and an HS256 ring whose secret was redeployed moves to the new
+   * JWT_SECRET (the old one is in no process any more, so its key can sign nothing).
    */
   async ensure(
     alg: JwtAlgorithm,
     seed: SigningKey | undefined,
     now = new Date(),
-  ): Promise<RingChange | undefined> {
+  ): Promise<EnsureOutcome> {
     return this.locked(async (tx) => {
-      let change: RingChange | undefined;
-      const current = await this.inState(tx, 'current');
+      const outcome: EnsureOutcome = {};
+      let current = await this.inState(tx, 'current');
       if (!current) {
         const first = seed ?? this.generate(alg);
-        await this.insert(tx, first, 'current', now);
-        change = { current: first.kid };
-      } else if (current.alg !== alg || (seed?.alg === 'HS256' && current.kid !== seed.kid)) {
+        await this.insertFresh(tx, first, 'current', now);
+        outcome.change = { current: first.kid };
+      } else if (current.alg === 'HS256' && seed?.alg === 'HS256' && current.kid !== seed.kid) {
         await this.retire(tx, current.kid, now);
-        change = { ...(await this.promoteNext(tx, alg, now, seed)), retired: current.kid };
+        await this.insertFresh(tx, seed, 'current', now);
+        outcome.change = { current: seed.kid, retired: current.kid };
+      } else if (current.alg !== alg) {
+        outcome.ringAlg = current.alg;
       }
-      const next = await this.inState(tx, 'next');
-      if (next && next.alg !== alg)
-        await tx.query(`DELETE FROM signing_keys WHERE ring = $1 AND kid = $2`, [
-          this.ring,
-          next.kid,
-        ]);
-      if (alg !== 'HS256' && (!next || next.alg !== alg)) {
-        await this.insert(tx, this.generate(alg), 'next', now);
+      current = await this.inState(tx, 'current');
+      if (current && current.alg !== 'HS256' && !(await this.inState(tx, 'next'))) {
+        await this.insertFresh(tx, this.generate(current.alg), 'next', now);
       }
-      return change;
+      return outcome;
     });
   }
 
   /**
-   * Rotation: next becomes current, current is retired, a new next is made. A next of another
-   * algorithm than `alg` (an algorithm migration) is dropped unused. With `ifOlderThanMs`, only
-   * rotates when the current key has signed for at least that long (the schedule).
+   * Publishes a next key of `alg` ahead of a rotation to that algorithm (a migration), replacing
+   * a next key of another algorithm, which never signed.
+   */
+  async stageNext(alg: JwtAlgorithm, now = new Date()): Promise<string | undefined> {
+    return this.locked(async (tx) => {
+      const next = await this.inState(tx, 'next');
+      if (next?.alg === alg) return undefined;
+      if (next) await this.remove(tx, next.kid);
+      const key = this.generate(alg);
+      await this.insertFresh(tx, key, 'next', now);
+      return key.kid;
+    });
+  }
+
+  /**
+   * Rotation: next becomes current, current is retired, a new next is made. `alg` defaults to the
+   * current key's algorithm. With `ifOlderThanMs`, only rotates when the current key has signed
+   * for at least that long (the schedule).
    */
   async rotate(
-    alg: JwtAlgorithm,
-    options: { ifOlderThanMs?: number; now?: Date } = {},
+    options: { alg?: JwtAlgorithm; ifOlderThanMs?: number; now?: Date } = {},
   ): Promise<RingChange | undefined> {
     const now = options.now ?? new Date();
     return this.locked(async (tx) => {
@@ -104,58 +151,50 @@ export class KeyRingStore {
       if (options.ifOlderThanMs !== undefined && since) {
         if (now.getTime() - since.getTime() < options.ifOlderThanMs) return undefined;
       }
+      const alg = options.alg ?? current?.alg;
+      if (!alg) throw new KeyRingError('the ring is empty: start the auth service first');
       if (current) await this.retire(tx, current.kid, now);
       const promoted = await this.promoteNext(tx, alg, now);
+      await this.prune(tx, now);
       return { ...promoted, ...(current ? { retired: current.kid } : {}) };
     });
   }
 
   /**
-   * Emergency revocation: the key is refused from now on. Revoking the current key promotes the
-   * next one at once (a new key of `alg` if there is none), so signing never stops.
+   * Emergency revocation: the key is refused from now on and its private key destroyed. Revoking
+   * the current key promotes the next one at once (a new key if there is none), so signing never
+   * stops. `alg` (default: the revoked key's) is the algorithm of any key made here.
    */
-  async revoke(kid: string, alg: JwtAlgorithm, now = new Date()): Promise<RingChange> {
+  async revoke(kid: string, options: { alg?: JwtAlgorithm; now?: Date } = {}): Promise<RingChange> {
+    const now = options.now ?? new Date();
     return this.locked(async (tx) => {
-      const rows: KeyRow[] = await tx.query(
-        `SELECT * FROM signing_keys WHERE ring = $1 AND kid = $2`,
-        [this.ring, kid],
-      );
+      const rows: KeyRow[] = await tx.query(`${SELECT} WHERE ring = $1 AND kid = $2`, [
+        this.ring,
+        kid,
+      ]);
       const target = rows[0] ? toRecord(rows[0]) : undefined;
       if (!target) throw new KeyRingError(`no key with kid ${kid}`);
+      const alg = options.alg ?? target.alg;
+      if (target.state === 'current' || target.state === 'next') assertCanMake(alg, kid);
       await tx.query(
-        `UPDATE signing_keys SET state = 'revoked', revoked_at = $3 WHERE ring = $1 AND kid = $2 AND state <> 'revoked'`,
+        `UPDATE signing_keys SET state = 'revoked', revoked_at = $3, sealed_private_key = NULL
+         WHERE ring = $1 AND kid = $2`,
         [this.ring, kid, now],
       );
-      if (target.state === 'current')
+      if (target.state === 'current') {
         return { ...(await this.promoteNext(tx, alg, now)), revoked: kid };
-      if (target.state === 'next' && alg !== 'HS256') {
-        const next = this.generate(alg);
-        await this.insert(tx, next, 'next', now);
-        const current = await this.inState(tx, 'current');
-        return { current: current?.kid ?? '', next: next.kid, revoked: kid };
       }
       const current = await this.inState(tx, 'current');
+      if (target.state === 'next') {
+        const next = this.generate(alg);
+        await this.insertFresh(tx, next, 'next', now);
+        return { current: current?.kid ?? '', next: next.kid, revoked: kid };
+      }
       return { current: current?.kid ?? '', revoked: kid };
     });
   }
 
-  private async promoteNext(
-    tx: EntityManager,
-    alg: JwtAlgorithm,
-    now: Date,
-    seed?: SigningKey,
-  ): Promise<RingChange> {
-    if (alg === 'HS256' && seed?.alg === 'HS256') {
-      const rows: KeyRow[] = await tx.query(
-        `SELECT * FROM signing_keys WHERE ring = $1 AND kid = $2`,
-        [this.ring, seed.kid],
-      );
-      if (rows[0]?.state === 'revoked') {
-        throw new KeyRingError('JWT_SECRET was revoked: deploy a new secret (docs/keys.md)');
-      }
-      await this.insert(tx, seed, 'current', now);
-      return { current: seed.kid };
-    }
+  private async promoteNext(tx: EntityManager, alg: JwtAlgorithm, now: Date): Promise<RingChange> {
     if (alg === 'HS256') {
       throw new KeyRingError(
         'an HS256 key is JWT_SECRET itself and cannot be made here: deploy a new JWT_SECRET, or ' +
@@ -171,18 +210,31 @@ export class KeyRingStore {
       );
       promoted = next.kid;
     } else {
-      if (next)
-        await tx.query(`DELETE FROM signing_keys WHERE ring = $1 AND kid = $2`, [
-          this.ring,
-          next.kid,
-        ]);
+      // No published key of this algorithm: the new one signs at once. The keys command stages a
+      // next key first, so this happens only in an emergency.
+      if (next) await this.remove(tx, next.kid);
       const key = this.generate(alg);
-      await this.insert(tx, key, 'current', now);
+      await this.insertFresh(tx, key, 'current', now);
       promoted = key.kid;
     }
     const upcoming = this.generate(alg);
-    await this.insert(tx, upcoming, 'next', now);
+    await this.insertFresh(tx, upcoming, 'next', now);
     return { current: promoted, next: upcoming.kid };
+  }
+
+  // Key destruction: a retired key's private half is dropped once no token it signed can be
+  // valid, and the row itself a week later. Revoked rows stay, as the record of what was revoked.
+  private async prune(tx: EntityManager, now: Date): Promise<void> {
+    const windowEnd = new Date(now.getTime() - this.retiredWindowMs);
+    await tx.query(
+      `UPDATE signing_keys SET sealed_private_key = NULL
+       WHERE ring = $1 AND state = 'retired' AND retired_at < $2`,
+      [this.ring, windowEnd],
+    );
+    await tx.query(
+      `DELETE FROM signing_keys WHERE ring = $1 AND state = 'retired' AND retired_at < $2`,
+      [this.ring, new Date(windowEnd.getTime() - RETIRED_KEPT_MS)],
+    );
   }
 
   private generate(alg: JwtAlgorithm): SigningKey {
@@ -192,7 +244,8 @@ export class KeyRingStore {
     return generateSigningKey(alg);
   }
 
-  private async insert(
+  /** Adds a key the ring has never held; a kid it held before (even revoked) is refused. */
+  private async insertFresh(
     tx: EntityManager,
     key: SigningKey,
     state: KeyState,
@@ -200,17 +253,19 @@ export class KeyRingStore {
   ): Promise<void> {
     let sealed: string | null = null;
     if (key.alg !== 'HS256') {
-      if (!this.kek)
+      if (!this.kek) {
         throw new KeyRingError('JWT_KEY_ENCRYPTION_KEY is required to store a private key');
+      }
       sealed = sealKey(key.key, this.kek, key.kid);
     }
-    await tx.query(
-      `INSERT INTO signing_keys (ring, kid, alg, state, sealed_private_key, public_jwk, created_at, activated_at)
-       VALUES ($8, $1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (ring, kid) DO UPDATE SET state = EXCLUDED.state, activated_at = EXCLUDED.activated_at,
-         retired_at = NULL
-       WHERE signing_keys.state <> 'revoked'`,
+    const inserted: unknown[] = await tx.query(
+      `INSERT INTO signing_keys
+         (ring, kid, alg, state, sealed_private_key, public_jwk, created_at, activated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (ring, kid) DO NOTHING
+       RETURNING kid`,
       [
+        this.ring,
         key.kid,
         key.alg,
         state,
@@ -218,9 +273,14 @@ export class KeyRingStore {
         key.publicJwk ? JSON.stringify(key.publicJwk) : null,
         now,
         state === 'current' ? now : null,
-        this.ring,
       ],
     );
+    if (inserted.length === 0) {
+      throw new KeyRingError(
+        `key ${key.kid} was in this ring before (retired or revoked) and cannot come back: ` +
+          'deploy a new JWT_SECRET (docs/keys.md)',
+      );
+    }
   }
 
   private async retire(tx: EntityManager, kid: string, now: Date): Promise<void> {
@@ -230,14 +290,18 @@ export class KeyRingStore {
     );
   }
 
+  private async remove(tx: EntityManager, kid: string): Promise<void> {
+    await tx.query(`DELETE FROM signing_keys WHERE ring = $1 AND kid = $2`, [this.ring, kid]);
+  }
+
   private async inState(
     tx: EntityManager,
     state: 'next' | 'current',
   ): Promise<KeyRecord | undefined> {
-    const rows: KeyRow[] = await tx.query(
-      `SELECT * FROM signing_keys WHERE ring = $1 AND state = $2`,
-      [this.ring, state],
-    );
+    const rows: KeyRow[] = await tx.query(`${SELECT} WHERE ring = $1 AND state = $2`, [
+      this.ring,
+      state,
+    ]);
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
@@ -248,6 +312,18 @@ export class KeyRingStore {
     });
   }
 }
+
+function assertCanMake(alg: JwtAlgorithm, revoking: string): void {
+  if (alg === 'HS256') {
+    throw new KeyRingError(
+      `revoking ${revoking} needs a replacement key, and an HS256 key is JWT_SECRET itself: ` +
+        'give --alg EdDSA (or ES256, RS256), or deploy a new JWT_SECRET (docs/keys.md)',
+    );
+  }
+}
+
+const SELECT = `SELECT kid, alg, state, sealed_private_key, public_jwk, created_at, activated_at,
+  retired_at, revoked_at FROM signing_keys`;
 
 interface KeyRow {
   kid: string;

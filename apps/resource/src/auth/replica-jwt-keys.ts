@@ -5,9 +5,9 @@ import { secretKid, type VerificationKey } from '@authfarm/keys';
 
 /**
  * A replica's verification keys: the public keys of the auth service's JWKS, plus the shared
- * secret when JWT_SECRET is configured (HS256: a replica can then also sign — the blast radius
- * docs/security.md shows). Both at once during a migration from HS256 to an asymmetric
- * algorithm (docs/keys.md); removing JWT_SECRET from the replicas ends HS256.
+ * secret with JWT_ALG=HS256 (a replica can then also sign: the blast radius docs/keys.md shows).
+ * Both at once during a migration from HS256 to an asymmetric algorithm (docs/keys.md); setting
+ * JWT_ALG to the new algorithm and removing JWT_SECRET on the replicas ends HS256.
  */
 @Injectable()
 export class ReplicaJwtKeys extends JwtKeys {
@@ -18,10 +18,13 @@ export class ReplicaJwtKeys extends JwtKeys {
 
   constructor(config: AppConfig) {
     super();
-    const { JWT_SECRET, AUTH_URL, STORE_TIMEOUT_MS } = config.env;
-    this.secretKey = JWT_SECRET
-      ? [{ kid: secretKid(JWT_SECRET), alg: 'HS256', key: JWT_SECRET }]
-      : [];
+    const { JWT_ALG, JWT_SECRET, AUTH_URL, STORE_TIMEOUT_MS } = config.env;
+    // Only while JWT_ALG=HS256: a secret left behind after a migration must not keep HS256's
+    // blast radius without anyone noticing (RFC 8725 §3.1: accept only what you intend).
+    this.secretKey =
+      JWT_ALG === 'HS256' && JWT_SECRET
+        ? [{ kid: secretKid(JWT_SECRET), alg: 'HS256', key: JWT_SECRET }]
+        : [];
     this.jwks = new JwksKeySource({
       url: new URL('/.well-known/jwks.json', AUTH_URL).toString(),
       minRefreshIntervalMs: 10_000,

@@ -20,7 +20,11 @@ export class SigningKeys1764500000000 implements MigrationInterface {
         activated_at timestamptz,
         retired_at timestamptz,
         revoked_at timestamptz,
-        PRIMARY KEY (ring, kid)
+        PRIMARY KEY (ring, kid),
+        -- an HS256 key is JWT_SECRET itself: never stored
+        CHECK (alg <> 'HS256' OR sealed_private_key IS NULL),
+        -- a key that signs, or will, has its sealed private key
+        CHECK (alg = 'HS256' OR state IN ('retired', 'revoked') OR sealed_private_key IS NOT NULL)
       )`);
     await queryRunner.query(
       `CREATE UNIQUE INDEX signing_keys_one_current ON signing_keys (ring) WHERE state = 'current'`,
