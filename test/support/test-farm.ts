@@ -5,14 +5,15 @@ import { testEnv } from './test-env.js';
 
 /**
  * Starts a real farm (separate processes on loopback) on the test stores and key prefix.
- * Logs are kept and printed only if the farm fails to start.
+ * Every line the farm prints (`[<process>] <line>`) goes to `lines`, for a spec that reads the
+ * logs; they are printed only if the farm fails to start.
  */
 export async function startTestFarm(
   env: Record<string, string> = {},
   replicaEnv: Record<string, string> = {},
+  lines: string[] = [],
 ): Promise<Farm> {
   const stores = testEnv();
-  const lines: string[] = [];
   try {
     return await startFarm({
       env: {
@@ -36,17 +37,19 @@ export async function startTestFarm(
 }
 
 /**
- * The farm a spec file runs against: started before its first test, stopped after its last
- * (even when start-up timed out). The returned object stands for the farm once it is up.
+ * The farm a spec file (or a `describe` block) runs against: started before its first test,
+ * stopped after its last (even when start-up timed out). The returned object stands for the
+ * farm once it is up.
  */
 export function farmForThisFile(
   env: Record<string, string> = {},
   replicaEnv: Record<string, string> = {},
+  lines: string[] = [],
 ): Farm {
   let starting: Promise<Farm> | undefined;
   let farm: Farm | undefined;
   beforeAll(async () => {
-    starting = startTestFarm(env, replicaEnv);
+    starting = startTestFarm(env, replicaEnv, lines);
     farm = await starting;
   });
   afterAll(async () => (await starting?.catch(() => undefined))?.stop());

@@ -56,7 +56,10 @@ export class BenchContext {
     return context;
   }
 
-  /** The env every benchmark farm shares: its own database and key prefix, quiet logs. */
+  /**
+   * The env every benchmark farm shares: its own database and key prefix, and LOG_LEVEL=error,
+   * as in every run before structured logs, so no access line is written (docs/benchmark.md).
+   */
   farmEnv(extra: Record<string, string> = {}): Record<string, string> {
     return {
       PATH: process.env.PATH ?? '',

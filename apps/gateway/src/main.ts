@@ -2,13 +2,15 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit } from '@authfarm/config';
-import { reportListening } from '@authfarm/platform';
+import { PinoNestLogger, createLogger, exitOnUncaught, reportListening } from '@authfarm/platform';
 import { GatewayModule } from './gateway.module.js';
 import { ProxyServer } from './proxy/proxy.server.js';
 
 const config = loadConfigOrExit('gateway');
-const app = await NestFactory.createApplicationContext(GatewayModule.forRoot(config), {
-  logger: ['fatal', 'error', 'warn', 'log'],
+const logger = createLogger(config);
+exitOnUncaught(logger);
+const app = await NestFactory.createApplicationContext(GatewayModule.forRoot(config, logger), {
+  logger: new PinoNestLogger(logger),
 });
 const proxy = app.get(ProxyServer);
 const port = await proxy.listen(config.env.GATEWAY_PORT, config.env.HOST);

@@ -10,6 +10,10 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 export const SESSION_STORES = ['redis', 'postgres', 'memory'] as const;
 export type SessionStoreKind = (typeof SESSION_STORES)[number];
 
+/** pino's levels; `info` and below write one access-log line per request. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const commaList = z.string().transform((value) =>
@@ -30,7 +34,11 @@ export const envSchema = z.object({
   REPLICA_ID: z.string().min(1).default('resource-1'),
   REPLICAS: z.coerce.number().int().min(1).max(32).default(3),
   AUTH_REPLICAS: z.coerce.number().int().min(1).max(8).default(1),
-  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
+  /** `log` (Nest's name, the old default) is still accepted and means `info`. */
+  LOG_LEVEL: z
+    .enum([...LOG_LEVELS, 'log'])
+    .default('info')
+    .transform((level): LogLevel => (level === 'log' ? 'info' : level)),
 
   AUTH_MODES: commaList
     .default(['session', 'jwt', 'hybrid'])

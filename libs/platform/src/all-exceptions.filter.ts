@@ -1,13 +1,8 @@
-import {
-  Catch,
-  HttpException,
-  Logger,
-  type ArgumentsHost,
-  type ExceptionFilter,
-} from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { throwError, type Observable } from 'rxjs';
 import { AppError, errorBody, type ErrorCode } from './app-error.js';
+import type { Logger } from './logger.js';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -20,16 +15,21 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 
 /**
  * The one place errors become HTTP. Clients get a stable code, a generic message and the request
- * id; stack traces and library messages go to the log only.
+ * id; the log gets the code, and for a 500 the error's name, code and stack frames (never the
+ * request, nor the error's message: see `errorFields`).
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
+  private readonly logger: Logger;
+
+  constructor(logger: Logger) {
+    this.logger = logger.child({ context: 'Errors' });
+  }
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     if (host.getType() !== 'http') {
       // A microservice handler failed: log it, and send the caller nothing but a generic error.
-      this.logger.error(`${host.getType()} handler failed`, (exception as Error)?.stack);
+      this.logger.error({ transport: host.getType(), err: exception }, 'handler failed');
       return throwError(() => ({ status: 'error', message: 'internal error' }));
     }
     const http = host.switchToHttp();
@@ -46,7 +46,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
   ): { status: number; code: ErrorCode; headers: Record<string, string> } {
     if (exception instanceof AppError) {
       if (exception.status >= 500) {
-        this.logger.warn(`${requestId} ${exception.code}: ${exception.detail ?? ''}`);
+        this.logger.warn(
+          { reqId: requestId, code: exception.code, detail: exception.detail },
+          'request failed',
+        );
       }
       const headers: Record<string, string> =
         exception instanceof AuthenticationError && exception.bearer
@@ -64,7 +67,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (status !== undefined && status < 500) {
       return { status, code: STATUS_CODES[status] ?? 'BAD_REQUEST', headers: {} };
     }
-    this.logger.error(`${requestId} unhandled`, (exception as Error)?.stack);
+    this.logger.error({ reqId: requestId, err: exception }, 'unhandled error');
     return { status: 500, code: 'INTERNAL', headers: {} };
   }
 }

@@ -1,21 +1,22 @@
 import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
-import { Logger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '@authfarm/config';
+import { AccessLog, pathOf, roundMs } from './access-log.js';
 import { AllExceptionsFilter } from './all-exceptions.filter.js';
+import { createLogger, exitOnUncaught } from './logger.js';
 import { Metrics } from './metrics.js';
+import { PinoNestLogger } from './pino-nest-logger.js';
 import { requestIdFrom } from './request-id.js';
 
-const LEVELS: Record<AppConfig['env']['LOG_LEVEL'], LogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  log: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-};
-
-/** Creates a Fastify-backed Nest app with the farm-wide error, request-id and metrics wiring. */
+/**
+ * Creates a Fastify-backed Nest app with the farm-wide logging, error, request-id and metrics
+ * wiring. Nest logs through pino from its first line (bootstrap included), so nothing is
+ * buffered and nothing is printed as plain text.
+ */
 export async function createHttpApp(
   module: unknown,
   config: AppConfig,
@@ -32,11 +33,13 @@ export async function createHttpApp(
     genReqId: (req: IncomingMessage) => requestIdFrom(req.headers),
     trustProxy: false,
   });
+  const logger = createLogger(config);
+  exitOnUncaught(logger);
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
-    logger: LEVELS[config.env.LOG_LEVEL],
-    bufferLogs: false,
+    logger: new PinoNestLogger(logger),
   });
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(logger));
+  const access = new AccessLog(logger);
   const metrics = app.get(Metrics);
   const fastify = app.getHttpAdapter().getInstance();
   const always = Object.entries(headers.always ?? {});
@@ -49,11 +52,31 @@ export async function createHttpApp(
       if (!reply.hasHeader(name)) void reply.header(name, value);
     done(null, payload);
   });
-  fastify.addHook('onResponse', (request, reply, done) => {
+  const count = (request: FastifyRequest, reply: FastifyReply): void =>
     metrics.request(request.routeOptions.url ?? 'unmatched', reply.statusCode);
-    done();
-  });
-  app.enableShutdownHooks();
+  // With the access log off (LOG_LEVEL above info) the hook does not even build the line.
+  fastify.addHook(
+    'onResponse',
+    access.enabled
+      ? (request, reply, done) => {
+          count(request, reply);
+          access.write({
+            reqId: request.id,
+            method: request.method,
+            url: pathOf(request.url),
+            route: request.routeOptions.url,
+            status: reply.statusCode,
+            ms: roundMs(reply.elapsedTime),
+          });
+          done();
+        }
+      : (request, reply, done) => {
+          count(request, reply);
+          done();
+        },
+  );
+  // Exit (not re-raise the signal) after the hooks, so buffered log lines are written out.
+  app.enableShutdownHooks([], { useProcessExit: true });
   return app;
 }
 

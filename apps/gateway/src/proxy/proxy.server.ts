@@ -7,8 +7,15 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { AppConfig } from '@authfarm/config';
-import { Metrics, requestIdFrom, type ErrorCode } from '@authfarm/platform';
-import { Routes } from '../upstreams/routes.js';
+import {
+  AccessLog,
+  Metrics,
+  pathOf,
+  requestIdFrom,
+  roundMs,
+  type ErrorCode,
+} from '@authfarm/platform';
+import { Routes, type Route } from '../upstreams/routes.js';
 import type { Upstream, UpstreamPool } from '../upstreams/upstream-pool.js';
 import { downstreamHeaders, upstreamHeaders } from './header-policy.js';
 import { securityHeaders } from './security-headers.js';
@@ -34,6 +41,7 @@ export class ProxyServer {
     config: AppConfig,
     private readonly routes: Routes,
     private readonly metrics: Metrics,
+    private readonly access: AccessLog,
   ) {
     this.maxBody = config.env.GATEWAY_MAX_BODY_BYTES;
     this.timeoutMs = config.env.UPSTREAM_TIMEOUT_MS;
@@ -72,6 +80,7 @@ export class ProxyServer {
     res.setHeader('x-request-id', requestId);
     for (const [name, value] of this.security) res.setHeader(name, value);
     const route = this.routes.match(req.url ?? '/');
+    if (this.access.enabled) this.logWhenDone(req, res, requestId, route);
     if (route.kind === 'local') {
       void route.serve(req, res).then(() => this.metrics.request(route.name, res.statusCode));
       return;
@@ -87,6 +96,27 @@ export class ProxyServer {
       proto: 'http',
     });
     this.forward(req, res, route.pool, headers, requestId, undefined);
+  }
+
+  // One access line when the response ends or breaks off, whichever path answered it.
+  private logWhenDone(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    route: Route,
+  ): void {
+    const started = performance.now();
+    res.once('close', () =>
+      this.access.write({
+        reqId: requestId,
+        method: req.method ?? '',
+        url: pathOf(req.url ?? '/'),
+        upstream: route.kind === 'proxy' ? route.name : undefined,
+        status: res.statusCode,
+        ms: roundMs(performance.now() - started),
+        aborted: res.writableFinished ? undefined : true,
+      }),
+    );
   }
 
   private forward(
@@ -181,7 +211,7 @@ export class ProxyServer {
   ): void {
     this.metrics.request(route, status);
     if (res.headersSent) return void res.destroy();
-    if (status >= 500) this.logger.warn(`${requestId} ${code} (${route})`);
+    if (status >= 500) this.logger.warn({ reqId: requestId, code, upstream: route }, 'failed');
     const body = JSON.stringify({ error: code, message: MESSAGES[code], request_id: requestId });
     res.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
