@@ -14,22 +14,29 @@ export type Route =
     }
   | { kind: 'none' };
 
-const PROBE = { probeIntervalMs: 500, probeTimeoutMs: 1000 };
-
 /** Path prefix to upstream pool, plus the gateway's own health and metrics endpoints. */
 @Injectable()
 export class Routes implements OnModuleInit, OnApplicationShutdown {
-  readonly auth = new UpstreamPool('auth', PROBE);
-  readonly resource = new UpstreamPool('api', PROBE);
+  readonly auth: UpstreamPool;
+  readonly resource: UpstreamPool;
   private dns: DnsDiscovery | undefined;
-  private readonly authRoute: Route = { kind: 'proxy', name: 'auth', pool: this.auth };
-  private readonly apiRoute: Route = { kind: 'proxy', name: 'api', pool: this.resource };
+  private readonly authRoute: Route;
+  private readonly apiRoute: Route;
   private readonly local: Record<string, Route>;
 
   constructor(
     private readonly config: AppConfig,
     metrics: Metrics,
   ) {
+    const options = {
+      probeIntervalMs: 500,
+      probeTimeoutMs: 1000,
+      timeoutMs: config.env.UPSTREAM_TIMEOUT_MS,
+    };
+    this.auth = new UpstreamPool('auth', options);
+    this.resource = new UpstreamPool('api', options);
+    this.authRoute = { kind: 'proxy', name: 'auth', pool: this.auth };
+    this.apiRoute = { kind: 'proxy', name: 'api', pool: this.resource };
     const json =
       (status: number, body: unknown) => async (_req: IncomingMessage, res: ServerResponse) => {
         res

@@ -1,20 +1,29 @@
-import { Agent, request } from 'node:http';
+import { request } from 'node:http';
+import { KeepAlivePool, type KeepAlivePoolOptions } from './keep-alive-pool.js';
 
 /** One replica behind the gateway, with its own keep-alive connection pool. */
 export interface Upstream {
   readonly origin: string;
   readonly host: string;
   readonly port: number;
-  readonly agent: Agent;
+  /** `host:port` as a Host header field value, for requests that came without one. */
+  readonly authority: string;
+  readonly connections: KeepAlivePool;
   healthy: boolean;
   inflight: number;
 }
 
-export interface UpstreamPoolOptions {
+export interface UpstreamPoolOptions extends Partial<KeepAlivePoolOptions> {
   /** How often an ejected upstream is probed on /health/ready before it is put back. */
   probeIntervalMs: number;
   probeTimeoutMs: number;
 }
+
+const CONNECTION_DEFAULTS: KeepAlivePoolOptions = {
+  maxConnections: 128,
+  timeoutMs: 10_000,
+  idleMs: 4000,
+};
 
 /**
  * A set of equivalent upstreams, spread least-busy with round-robin among ties. An upstream that
@@ -24,11 +33,18 @@ export class UpstreamPool {
   private upstreams: Upstream[] = [];
   private next = 0;
   private probeTimer: NodeJS.Timeout | undefined;
+  private readonly connectionOptions: KeepAlivePoolOptions;
 
   constructor(
     readonly name: string,
     private readonly options: UpstreamPoolOptions,
-  ) {}
+  ) {
+    this.connectionOptions = {
+      maxConnections: options.maxConnections ?? CONNECTION_DEFAULTS.maxConnections,
+      timeoutMs: options.timeoutMs ?? CONNECTION_DEFAULTS.timeoutMs,
+      idleMs: options.idleMs ?? CONNECTION_DEFAULTS.idleMs,
+    };
+  }
 
   /** Replaces the member list (static config or DNS), keeping pools of members that stay. */
   setOrigins(origins: readonly string[]): void {
@@ -36,10 +52,10 @@ export class UpstreamPool {
     const kept = new Set<string>();
     this.upstreams = origins.map((origin) => {
       kept.add(origin);
-      return existing.get(origin) ?? createUpstream(origin);
+      return existing.get(origin) ?? createUpstream(origin, this.connectionOptions);
     });
     for (const [origin, upstream] of existing) {
-      if (!kept.has(origin)) upstream.agent.destroy();
+      if (!kept.has(origin)) upstream.connections.close();
     }
   }
 
@@ -77,7 +93,7 @@ export class UpstreamPool {
 
   close(): void {
     clearInterval(this.probeTimer);
-    for (const upstream of this.upstreams) upstream.agent.destroy();
+    for (const upstream of this.upstreams) upstream.connections.close();
   }
 
   private probeEjected(): void {
@@ -90,13 +106,16 @@ export class UpstreamPool {
   }
 }
 
-function createUpstream(origin: string): Upstream {
+function createUpstream(origin: string, options: KeepAlivePoolOptions): Upstream {
   const url = new URL(origin);
+  const host = url.hostname.replace(/^\[|\]$/g, ''); // node:net wants ::1, not [::1]
+  const port = Number(url.port || 80);
   return {
     origin: url.origin,
-    host: url.hostname.replace(/^\[|\]$/g, ''), // node:http wants ::1, not [::1]
-    port: Number(url.port || 80),
-    agent: new Agent({ keepAlive: true, maxSockets: 128, maxFreeSockets: 32 }),
+    host,
+    port,
+    authority: url.host,
+    connections: new KeepAlivePool(host, port, options),
     healthy: true,
     inflight: 0,
   };
