@@ -14,7 +14,11 @@ import type { Profile } from './profile.js';
 import type { Progress } from './progress.js';
 
 export type Credential = Record<string, string>;
-export const BENCH_DATABASE = 'authfarm_bench';
+/**
+ * The scratch database of this run, dropped at the end. Unique per run: two runs (a benchmark and
+ * the test suite's tiny one, say) must not drop each other's database.
+ */
+export const BENCH_DATABASE = `authfarm_bench_${randomBytes(4).toString('hex')}`;
 const PASSWORD = 'bench password 1';
 
 /** Stores, farms and admin connections shared by the scenarios of one benchmark run. */
@@ -148,7 +152,7 @@ export class BenchContext {
     admin.pathname = '/postgres';
     const client = new pg.Client({ connectionString: admin.toString() });
     await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
+    await client.query(`DROP DATABASE IF EXISTS "${BENCH_DATABASE}" WITH (FORCE)`);
     await client.end();
     for (const store of this.stores) await store.stop();
   }
