@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { call, sessionCookieOf } from './http.js';
+import type { LoadRequest } from './load.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -46,3 +47,43 @@ export class TestUser {
 export const bearer = (pair: TokenPair): Record<string, string> => ({
   authorization: `Bearer ${pair.access_token}`,
 });
+
+const timeout = () => AbortSignal.timeout(5000);
+
+/** `GET /api/me` with each credential in turn, for FixedRateLoad. */
+export function apiMe(
+  gateway: string,
+  credentials: Array<[kind: string, headers: Record<string, string>]>,
+): (n: number) => LoadRequest {
+  return (n) => {
+    const [kind, headers] = credentials[n % credentials.length];
+    return { kind, send: () => fetch(`${gateway}/api/me`, { headers, signal: timeout() }) };
+  };
+}
+
+/** What a live auth service answers `loginOrRefresh`. */
+export const LIVE_AUTH: Record<string, number> = { login: 200, refresh: 401 };
+
+/**
+ * Login (right password, JWT mode) and refresh in turn, for FixedRateLoad. The refresh token is
+ * unknown: a live auth service answers it 401 without a real token being used up.
+ */
+export function loginOrRefresh(gateway: string, username: string): (n: number) => LoadRequest {
+  return (n) => {
+    const kind = n % 2 === 0 ? 'login' : 'refresh';
+    const body =
+      kind === 'login'
+        ? { username, password: PASSWORD, mode: 'jwt' }
+        : { refresh_token: `unknown-${n}` };
+    return {
+      kind,
+      send: () =>
+        fetch(`${gateway}/auth/${kind}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: timeout(),
+        }),
+    };
+  };
+}

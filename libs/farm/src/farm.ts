@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -48,6 +48,10 @@ export interface Farm {
    * changed environment (a variable set to undefined is removed).
    */
   restartReplica(index: number, env?: Record<string, string | undefined>): Promise<ServiceProcess>;
+  /** Starts an auth replica again on its old HTTP and introspection ports. */
+  restartAuth(index?: number): Promise<ServiceProcess>;
+  /** Starts the gateway again on its old port, so `gatewayUrl` stays the same. */
+  restartGateway(): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -62,7 +66,9 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
   const env = config.env;
   const cleanups: Array<() => Promise<void> | void> = [];
   const children: ServiceProcess[] = [];
+  let stopped = false;
   const stop = async () => {
+    stopped = true;
     await Promise.all(children.reverse().map((c) => c.stop()));
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
@@ -104,21 +110,24 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     const replicaKeys = clean({
       JWT_SECRET: env.JWT_ALG === 'HS256' ? authKeys.JWT_SECRET : undefined,
     });
-    migrate(shared);
+    await migrate(shared);
 
     // Usually one auth replica; several (each with its own introspection port) show the
     // unsynced farm when sessions live in per-process memory.
     const authPorts = await Promise.all(Array.from({ length: env.AUTH_REPLICAS }, findFreePort));
-    const auths = await Promise.all(
-      authPorts.map((introspectionPort, i) =>
-        spawnService({
-          name: env.AUTH_REPLICAS === 1 ? 'auth' : `auth-${i + 1}`,
-          script: SCRIPTS.auth,
-          env: { ...shared, ...authKeys, PORT: '0', INTROSPECTION_PORT: String(introspectionPort) },
-          log,
-        }),
-      ),
-    );
+    const startAuth = (i: number, port = 0) =>
+      spawnService({
+        name: env.AUTH_REPLICAS === 1 ? 'auth' : `auth-${i + 1}`,
+        script: SCRIPTS.auth,
+        env: {
+          ...shared,
+          ...authKeys,
+          PORT: String(port),
+          INTROSPECTION_PORT: String(authPorts[i]),
+        },
+        log,
+      });
+    const auths = await Promise.all(authPorts.map((_, i) => startAuth(i)));
     children.push(...auths);
     const auth = auths[0];
     const startReplica = (i: number, port = 0, changes: Record<string, string | undefined> = {}) =>
@@ -141,27 +150,37 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       Array.from({ length: env.REPLICAS }, (_, i) => startReplica(i)),
     );
     children.push(...replicas);
-    const restartReplica = async (index: number, changes?: Record<string, string | undefined>) => {
-      const old = replicas[index];
+    // A process that was stopped or killed comes back on its old port: its peers keep its URL.
+    const replace = async (
+      old: ServiceProcess,
+      start: (port: number) => Promise<ServiceProcess>,
+    ) => {
       await old.stop();
-      const fresh = await startReplica(index, old.port, changes);
-      replicas[index] = fresh;
+      const fresh = await start(old.port);
+      if (stopped) {
+        // The farm was stopped while this one started: it must not outlive the farm.
+        await fresh.stop();
+        throw new Error(`${fresh.name} restarted after the farm was stopped`);
+      }
       children[children.indexOf(old)] = fresh;
       return fresh;
     };
-    const gateway = await spawnService({
-      name: 'gateway',
-      script: SCRIPTS.gateway,
-      env: {
-        ...shared,
-        AUTH_URL: auth.url,
-        AUTH_UPSTREAMS: auths.map((a) => a.url).join(','),
-        RESOURCE_UPSTREAMS: replicas.map((r) => r.url).join(','),
-      },
-      log,
-    });
+    const startGateway = (port: number) =>
+      spawnService({
+        name: 'gateway',
+        script: SCRIPTS.gateway,
+        env: {
+          ...shared,
+          ...(port > 0 ? { GATEWAY_PORT: String(port) } : {}),
+          AUTH_URL: auth.url,
+          AUTH_UPSTREAMS: auths.map((a) => a.url).join(','),
+          RESOURCE_UPSTREAMS: replicas.map((r) => r.url).join(','),
+        },
+        log,
+      });
+    const gateway = await startGateway(0);
     children.push(gateway);
-    return {
+    const farm: Farm = {
       gatewayUrl: gateway.url,
       auth,
       auths,
@@ -169,19 +188,40 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       gateway,
       config,
       authEnv: { ...shared, ...authKeys },
-      restartReplica,
+      restartReplica: async (index, changes) => {
+        replicas[index] = await replace(replicas[index], (port) =>
+          startReplica(index, port, changes),
+        );
+        return replicas[index];
+      },
+      restartAuth: async (index = 0) => {
+        auths[index] = await replace(auths[index], (port) => startAuth(index, port));
+        farm.auth = auths[0];
+        return auths[index];
+      },
+      restartGateway: async () => {
+        farm.gateway = await replace(farm.gateway, startGateway);
+        return farm.gateway;
+      },
       stop,
     };
+    return farm;
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-/** Runs the database migrations once, before any service starts. */
-function migrate(env: Record<string, string>): void {
-  const result = spawnSync(process.execPath, [SCRIPTS.migrate], { env, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`migrations failed: ${result.stderr || result.stdout}`);
+/**
+ * Runs the database migrations once, before any service starts. Asynchronously: a fault proxy in
+ * this same process (the e2e tests) must keep forwarding while the migrations talk to Postgres.
+ */
+function migrate(env: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [SCRIPTS.migrate], { env }, (error, stdout, stderr) =>
+      error ? reject(new Error(`migrations failed: ${stderr || stdout}`)) : resolve(),
+    );
+  });
 }
 
 // Generated only here, for this farm: the services themselves refuse to start without keys.

@@ -47,16 +47,31 @@ export class FaultProxy {
     await this.start(this.port);
   }
 
+  // One direction of one connection. Data and the close that follows it go through one FIFO, so
+  // a delay never reorders bytes (even when it shrinks mid-stream) and a peer that answers and
+  // hangs up (Redis QUIT) has its answer delivered before the hang-up. A cut skips the queue.
   private pipe(from: Socket, to: Socket): void {
     this.sockets.add(from);
+    const queue: Array<{ at: number; run: () => void }> = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      timer = undefined;
+      while (queue.length > 0 && queue[0].at <= Date.now()) queue.shift()!.run();
+      if (queue.length > 0) timer = setTimeout(flush, queue[0].at - Date.now());
+    };
+    const later = (run: () => void): void => {
+      if (this.delayMs <= 0 && queue.length === 0) return run();
+      queue.push({ at: Date.now() + this.delayMs, run });
+      timer ??= setTimeout(flush, Math.max(0, queue[0].at - Date.now()));
+    };
+    from.on('data', (chunk) => later(() => to.writable && to.write(chunk)));
+    from.on('end', () => later(() => to.end()));
     from.on('close', () => {
       this.sockets.delete(from);
-      to.destroy();
+      later(() => {
+        if (!to.writableEnded) to.destroy();
+      });
     });
     from.on('error', () => from.destroy());
-    from.on('data', (chunk) => {
-      if (this.delayMs <= 0) to.write(chunk);
-      else setTimeout(() => to.writable && to.write(chunk), this.delayMs);
-    });
   }
 }

@@ -3,6 +3,7 @@ export { FaultProxy } from './fault-proxy.js';
 export {
   spawnService,
   waitReady,
+  type ExitStatus,
   type ServiceProcess,
   type SpawnOptions,
 } from './service-process.js';

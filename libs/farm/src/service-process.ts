@@ -7,7 +7,14 @@ export interface ServiceProcess {
   url: string;
   port: number;
   child: ChildProcess;
+  /** Settles when the process has exited: its exit code, or the signal that ended it. */
+  exited: Promise<ExitStatus>;
   stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export interface SpawnOptions {
@@ -31,12 +38,30 @@ export async function spawnService(options: SpawnOptions): Promise<ServiceProces
     env: { ...options.env, FORCE_COLOR: '0', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  const exited = new Promise<ExitStatus>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   for (const stream of [child.stdout, child.stderr]) {
     if (stream)
       createInterface({ input: stream }).on('line', (line) =>
         options.log(`[${options.name}] ${line}`),
       );
   }
+  try {
+    return await untilReady(child, exited, options);
+  } catch (error) {
+    // A service that did not come up must not outlive the attempt (an orphan keeps a test
+    // runner, or the farm runner, from exiting).
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+async function untilReady(
+  child: ChildProcess,
+  exited: Promise<ExitStatus>,
+  options: SpawnOptions,
+): Promise<ServiceProcess> {
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () =>
@@ -61,6 +86,7 @@ export async function spawnService(options: SpawnOptions): Promise<ServiceProces
     url,
     port,
     child,
+    exited,
     stop: (signal?: NodeJS.Signals) =>
       signal === 'SIGKILL' ? Promise.resolve(void child.kill('SIGKILL')) : stopChild(child),
   };

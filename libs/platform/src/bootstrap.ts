@@ -44,12 +44,22 @@ export async function createHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   const always = Object.entries(headers.always ?? {});
   const ifAbsent = Object.entries(headers.ifAbsent ?? {});
+  // Draining: the server has stopped accepting and waits for every connection to end. A keep-alive
+  // connection whose request finishes after that would otherwise sit idle until the peer or the
+  // keep-alive timeout closes it (72 s), so the process would not exit; `Connection: close` ends
+  // it with the response.
+  let draining = false;
+  fastify.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
   // Callback-style hooks: cheaper than async ones on every request.
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
     for (const [name, value] of always) void reply.header(name, value);
     for (const [name, value] of ifAbsent)
       if (!reply.hasHeader(name)) void reply.header(name, value);
+    if (draining) void reply.header('connection', 'close');
     done(null, payload);
   });
   const count = (request: FastifyRequest, reply: FastifyReply): void =>
@@ -75,7 +85,9 @@ export async function createHttpApp(
           done();
         },
   );
-  // Exit (not re-raise the signal) after the hooks, so buffered log lines are written out.
+  // SIGTERM drains: stop accepting, finish in-flight requests, close the stores, exit 0 (not by
+  // re-raising the signal, which an orchestrator would report as a crash: exit status 143), after
+  // the hooks, so buffered log lines are written out.
   app.enableShutdownHooks([], { useProcessExit: true });
   return app;
 }

@@ -23,6 +23,8 @@ export class ProxyServer implements ProxyContext {
   readonly responseHeaders = new ResponseHeaders(this.security);
   private readonly logger = new Logger('gateway');
   private readonly server: Server;
+  private readonly drainLimitMs: number;
+  private draining = false;
 
   constructor(
     config: AppConfig,
@@ -31,6 +33,7 @@ export class ProxyServer implements ProxyContext {
     private readonly access: AccessLog,
   ) {
     this.maxBody = config.env.GATEWAY_MAX_BODY_BYTES;
+    this.drainLimitMs = config.env.UPSTREAM_TIMEOUT_MS;
     // Oversized request headers are answered 431 by node:http itself.
     this.server = createServer(
       { maxHeaderSize: config.env.GATEWAY_MAX_HEADER_BYTES, keepAliveTimeout: 65_000 },
@@ -56,9 +59,20 @@ export class ProxyServer implements ProxyContext {
   }
 
   /** Stops accepting connections and waits for in-flight requests to finish. */
+  /**
+   * Drains: stops accepting, lets in-flight requests finish, and closes each keep-alive connection
+   * as soon as it is idle (an idle client must not hold the exit open). A stream (SSE) or a stuck
+   * client is cut after the upstream timeout, so a drain always ends.
+   */
   async close(): Promise<void> {
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const sweep = setInterval(() => this.server.closeIdleConnections(), 50);
+    const bound = setTimeout(() => this.server.closeAllConnections(), this.drainLimitMs);
+    await closed;
+    clearInterval(sweep);
+    clearTimeout(bound);
   }
 
   count(route: string, status: number): void {
@@ -91,6 +105,9 @@ export class ProxyServer implements ProxyContext {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const route = this.routes.match(req.url ?? '/');
     const requestId = requestIdFrom(req.headers);
+    // While draining, a request on an open keep-alive connection is answered with
+    // `Connection: close`, so the client moves to another gateway.
+    if (this.draining) res.shouldKeepAlive = false;
     if (this.access.enabled) this.logWhenDone(req, res, requestId, route);
     if (route.kind === 'proxy') {
       if (Number(req.headers['content-length'] ?? 0) > this.maxBody) {
