@@ -177,33 +177,61 @@ describe('JwtVerifier', () => {
     expect(reason(verifier, sign(secret))).toBe('accepted');
   });
 
-  it('serves a repeat from its verified-token cache but never past exp', () => {
-    const cached = new JwtVerifier({
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      leewaySeconds: 0,
-      cacheSize: 100,
-    });
-    cached.setKeys([publicOf(key)]);
-    const token = sign(key);
-    expect(reason(cached, token)).toBe('accepted');
-    expect(reason(cached, token)).toBe('accepted');
-    jest.setSystemTime(NOW + 300_001);
-    expect(reason(cached, token)).toBe('expired');
-  });
+  describe('its verified-token cache', () => {
+    function cachedVerifier(cacheSize = 100): JwtVerifier {
+      const cached = new JwtVerifier({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        leewaySeconds: 5,
+        cacheSize,
+      });
+      cached.setKeys([publicOf(key)]);
+      return cached;
+    }
 
-  it('refuses a removed key at once, even a token it had cached (an emergency revocation)', () => {
-    const cached = new JwtVerifier({
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      leewaySeconds: 0,
-      cacheSize: 100,
+    it('serves a repeat from the cache, with frozen claims, but never past exp', () => {
+      const cached = cachedVerifier();
+      const token = sign(key);
+      const first = cached.verify(token);
+      expect(cached.cachedTokens).toBe(1);
+      expect(cached.verify(token)).toBe(first);
+      expect(Object.isFrozen(first)).toBe(true);
+      // The leeway still applies to a fresh check, but the cached entry ends at exp itself.
+      jest.setSystemTime(NOW + 300_000);
+      expect(reason(cached, token)).toBe('accepted');
+      jest.setSystemTime(NOW + 300_000 + 6_000);
+      expect(reason(cached, token)).toBe('expired');
     });
-    cached.setKeys([publicOf(key)]);
-    const token = sign(key);
-    expect(reason(cached, token)).toBe('accepted');
-    cached.removeKey(key.kid);
-    expect(reason(cached, token)).toBe('unknown-kid');
+
+    it('refuses a removed key at once, even a token it had cached (an emergency revocation)', () => {
+      const cached = cachedVerifier();
+      const token = sign(key);
+      expect(reason(cached, token)).toBe('accepted');
+      cached.removeKey(key.kid);
+      expect(reason(cached, token)).toBe('unknown-kid');
+      expect(cached.cachedTokens).toBe(0);
+    });
+
+    it('refuses a cached token once its kid is listed with different key material', () => {
+      const cached = cachedVerifier();
+      const token = sign(key);
+      expect(reason(cached, token)).toBe('accepted');
+      cached.setKeys([publicOf({ ...edKey(), kid: key.kid })]);
+      expect(reason(cached, token)).toBe('invalid');
+    });
+
+    it('holds at most cacheSize tokens, dropping the oldest', () => {
+      const cached = cachedVerifier(3);
+      const tokens = ['a', 'b', 'c', 'd'].map((jti) => sign(key, { jti }));
+      for (const token of tokens) cached.verify(token);
+      expect(cached.cachedTokens).toBe(3);
+    });
+
+    it('caches nothing when its size is 0', () => {
+      const uncached = cachedVerifier(0);
+      expect(reason(uncached, sign(key))).toBe('accepted');
+      expect(uncached.cachedTokens).toBe(0);
+    });
   });
 
   it('keeps accepting tokens of a key listed again after a rotation adds another', () => {

@@ -20,7 +20,10 @@ export interface JwtVerifierOptions {
   issuer: string;
   audience: string;
   leewaySeconds: number;
-  /** Verified tokens kept (until their exp) so a repeat costs a lookup, not a signature check. */
+  /**
+   * Verified tokens kept (until their exp) so a repeat costs a lookup, not a signature check.
+   * 0 turns the cache off.
+   */
   cacheSize: number;
 }
 
@@ -29,6 +32,16 @@ type VerifyFn = (token: string) => AccessTokenClaims;
 interface KeyVerifier {
   key: VerificationKey;
   verify: VerifyFn;
+}
+
+/** A token that passed every check, kept until its `exp`. */
+interface VerifiedToken {
+  claims: AccessTokenClaims;
+  kid: string;
+  /** The verifier that accepted it: the entry is void once that key is removed or replaced. */
+  by: KeyVerifier;
+  /** Epoch ms after which the entry is never served (the token's exp, leeway not included). */
+  until: number;
 }
 
 const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp'];
@@ -43,6 +56,9 @@ export class JwtVerifier {
   private verifiers = new Map<string, KeyVerifier>();
   // Every token of one key has the same header segment: decode it once, not per request.
   private readonly kids = new Map<string, string>();
+  // Keyed by the whole token text, so two different tokens can never share an entry (unlike a
+  // cache keyed by a digest of the token), and a hit costs one Map lookup, not a hash.
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(private readonly options: JwtVerifierOptions) {}
 
@@ -60,12 +76,19 @@ export class JwtVerifier {
       }),
     );
     this.kids.clear();
+    this.forgetTokensOfDroppedKeys();
   }
 
   /** Stops accepting one key at once (an emergency revocation), cached tokens included. */
   removeKey(kid: string): void {
     this.verifiers.delete(kid);
     this.kids.clear();
+    this.forgetTokensOfDroppedKeys();
+  }
+
+  /** How many verified tokens the cache holds now. */
+  get cachedTokens(): number {
+    return this.verified.size;
   }
 
   hasKey(kid: string): boolean {
@@ -76,16 +99,50 @@ export class JwtVerifier {
     return this.verifiers.size;
   }
 
-  /** Returns the claims of a valid token or throws a `JwtVerificationError`. */
+  /**
+   * Returns the claims of a valid token or throws a `JwtVerificationError`. The claims are
+   * frozen: a cached token's claims are shared by every request that presents it.
+   */
   verify(token: string): AccessTokenClaims {
+    const hit = this.verified.get(token);
+    if (hit !== undefined) {
+      // Served only while the key that verified it is still the one listed under its kid.
+      if (Date.now() < hit.until && this.verifiers.get(hit.kid) === hit.by) return hit.claims;
+      this.verified.delete(token);
+    }
     const kid = this.kidOf(token);
     const verifier = this.verifiers.get(kid);
     if (!verifier) throw new JwtVerificationError('unknown-kid', kid);
+    let claims: AccessTokenClaims;
     try {
-      return verifier.verify(token);
+      claims = verifier.verify(token);
     } catch (error) {
       const expired = error instanceof TokenError && error.code === TokenError.codes.expired;
       throw new JwtVerificationError(expired ? 'expired' : 'invalid', kid);
+    }
+    return this.remember(token, kid, verifier, claims);
+  }
+
+  private remember(
+    token: string,
+    kid: string,
+    by: KeyVerifier,
+    claims: AccessTokenClaims,
+  ): AccessTokenClaims {
+    const frozen = Object.freeze(claims);
+    const { cacheSize } = this.options;
+    if (cacheSize <= 0) return frozen;
+    if (this.verified.size >= cacheSize) {
+      // Oldest first: Map iteration follows insertion order.
+      this.verified.delete(this.verified.keys().next().value as string);
+    }
+    this.verified.set(token, { claims: frozen, kid, by, until: claims.exp * 1000 });
+    return frozen;
+  }
+
+  private forgetTokensOfDroppedKeys(): void {
+    for (const [token, entry] of this.verified) {
+      if (this.verifiers.get(entry.kid) !== entry.by) this.verified.delete(token);
     }
   }
 
@@ -106,7 +163,7 @@ export class JwtVerifier {
   }
 
   private verifierFor(key: VerificationKey): VerifyFn {
-    const { issuer, audience, leewaySeconds, cacheSize } = this.options;
+    const { issuer, audience, leewaySeconds } = this.options;
     return createVerifier({
       key: key.key,
       algorithms: [key.alg],
@@ -115,8 +172,9 @@ export class JwtVerifier {
       checkTyp: ACCESS_TOKEN_TYP,
       clockTolerance: leewaySeconds * 1000,
       requiredClaims: REQUIRED_CLAIMS,
-      cache: cacheSize > 0 ? cacheSize : false,
-      errorCacheTTL: 0,
+      // Caching is done above, keyed by the token itself (fast-jwt's cache hashes every token
+      // it looks up, which for HS256 costs as much as verifying it).
+      cache: false,
     }) as VerifyFn;
   }
 }

@@ -37,6 +37,7 @@ export class Metrics {
   // Label children by label values: prom-client's labels() hashes its arguments on every call,
   // which the hot path need not pay.
   private readonly children = new Map<string, { inc(): void }>();
+  private readonly verifyTimes = new Map<CredentialKind, { observe(seconds: number): void }>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -55,7 +56,12 @@ export class Metrics {
   }
 
   verifyDuration(kind: CredentialKind, seconds: number): void {
-    this.verifyTime.labels(kind).observe(seconds);
+    let child = this.verifyTimes.get(kind);
+    if (!child) {
+      child = this.verifyTime.labels(kind);
+      this.verifyTimes.set(kind, child);
+    }
+    child.observe(seconds);
   }
 
   private child<T extends { inc(): void }>(
