@@ -1,0 +1,153 @@
+// Replica hot path (docs/benchmark.md, "Where the replica's time went"): CPU per request of one
+// resource replica hit directly, without the gateway, for each kind of credential against the
+// no-auth route, interleaved and repeated. The difference from the no-auth route is the
+// replica's cost of authenticating a request. A whole farm (auth, one replica, gateway) runs
+// from dist/ (run `npm run build` first) on the local Redis and Postgres, in a scratch database
+// and key prefix it removes at the end. CPU is the utime + stime delta of /proc/<pid>/stat of
+// the replica, divided by the requests completed; autocannon runs in this process.
+//
+//   node bench/decisions/replica-direct.js [--rounds 5] [--seconds 4] [--connections 16]
+//     [--store redis|postgres] [--alg HS256|EdDSA|ES256|RS256] [--cache 0|10000]
+//     [--rate N (a fixed overall rate instead of a closed loop)] [--only ping,jwt,...]
+//
+// Writes bench/decisions/results/replica-direct-<timestamp>.json and prints a Markdown table.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon');
+const { ensurePostgres, ensureRedis, startFarm } = await import(
+  new URL('../../dist/libs/farm/src/index.js', import.meta.url).href
+);
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '4' },
+    connections: { type: 'string', default: '16' },
+    store: { type: 'string', default: 'redis' },
+    alg: { type: 'string', default: 'HS256' },
+    cache: { type: 'string', default: '0' },
+    rate: { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+const PASSWORD = 'replica direct 1';
+const database = `authfarm_direct_${randomBytes(4).toString('hex')}`;
+const prefix = `authfarm-direct:${randomBytes(3).toString('hex')}:`;
+
+const redis = await ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/authfarm');
+base.pathname = `/${database}`;
+const postgres = await ensurePostgres(base.toString());
+const farm = await startFarm({
+  env: {
+    PATH: process.env.PATH ?? '',
+    REDIS_URL: redis.url,
+    DATABASE_URL: postgres.url,
+    REDIS_KEY_PREFIX: prefix,
+    GATEWAY_PORT: '0',
+    LOG_LEVEL: 'error',
+    REPLICAS: '1',
+    JWT_ALG: args.alg,
+    JWT_TTL: '300',
+    JWT_VERIFIED_CACHE: args.cache,
+    SESSION_STORE: args.store,
+  },
+  log: () => undefined,
+});
+
+async function post(path, body) {
+  return fetch(`${farm.gatewayUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+async function login(mode) {
+  const username = `direct-${randomBytes(5).toString('hex')}`;
+  await post('/auth/register', { username, password: PASSWORD });
+  const response = await post('/auth/login', { username, password: PASSWORD, mode });
+  if (mode === 'session') return { cookie: response.headers.getSetCookie()[0].split(';')[0] };
+  return { authorization: `Bearer ${(await response.json()).access_token}` };
+}
+
+const cases = [
+  ['no-auth', '/api/me/ping', {}],
+  ['session', '/api/me', await login('session')],
+  ['jwt', '/api/me', await login('jwt')],
+  ['hybrid', '/api/me', await login('hybrid')],
+].filter(([name]) => !args.only || args.only.split(',').includes(name));
+
+const replica = farm.replicas[0];
+function cpuMicros(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6;
+}
+
+const samples = Object.fromEntries(cases.map(([name]) => [name, []]));
+const started = new Date();
+try {
+  for (let round = 0; round < Number(args.rounds); round++) {
+    for (const [name, path, headers] of cases) {
+      const before = cpuMicros(replica.child.pid);
+      const result = await autocannon({
+        url: `${replica.url}${path}`,
+        headers,
+        connections: Number(args.connections),
+        duration: Number(args.seconds),
+        ...(args.rate ? { overallRate: Number(args.rate) } : {}),
+      });
+      const requests = result.requests.total;
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${name}: requests failed`);
+      samples[name].push({
+        rps: requests / result.duration,
+        cpuPerRequest: (cpuMicros(replica.child.pid) - before) / requests,
+      });
+    }
+  }
+} finally {
+  await farm.stop();
+  const admin = new pg.Client({ connectionString: postgres.url.replace(database, 'postgres') });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.end();
+  await redis.stop?.();
+  await postgres.stop?.();
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const summary = Object.entries(samples).map(([name, rounds]) => ({
+  name,
+  rps: median(rounds.map((r) => r.rps)),
+  cpuPerRequest: median(rounds.map((r) => r.cpuPerRequest)),
+  range: [
+    Math.min(...rounds.map((r) => r.cpuPerRequest)),
+    Math.max(...rounds.map((r) => r.cpuPerRequest)),
+  ],
+}));
+const floor = summary.find((s) => s.name === 'no-auth')?.cpuPerRequest ?? 0;
+console.log(`\n${JSON.stringify(args)}; load average ${loadavg().map((l) => l.toFixed(2))}\n`);
+console.log('| credential | req/s | replica µs/req, median (range) | over no-auth |');
+console.log('|---|---|---|---|');
+for (const s of summary) {
+  const [min, max] = s.range.map((v) => v.toFixed(1));
+  const over = s.name === 'no-auth' ? '' : `${(s.cpuPerRequest - floor).toFixed(1)} µs`;
+  console.log(
+    `| ${s.name} | ${Math.round(s.rps)} | ${s.cpuPerRequest.toFixed(1)} (${min}–${max}) | ${over} |`,
+  );
+}
+const dir = new URL('./results/', import.meta.url);
+mkdirSync(dir, { recursive: true });
+const file = new URL(`replica-direct-${started.toISOString().replace(/[:.]/g, '-')}.json`, dir);
+writeFileSync(
+  file,
+  JSON.stringify({ args, started, loadavg: loadavg(), samples, summary }, null, 2),
+);
+console.log(`\nraw: ${file.pathname}`);
