@@ -3,7 +3,14 @@ import { recordFigures } from '../support/figures.js';
 import { call } from '../support/http.js';
 import { FixedRateLoad, countStatuses, figuresOf, outageOf, stallOf } from '../support/load.js';
 import { farmForThisFile } from '../support/test-farm.js';
-import { LIVE_AUTH, TestUser, apiMe, bearer, loginOrRefresh } from '../support/users.js';
+import {
+  LIVE_AUTH,
+  TestUser,
+  apiMe,
+  apiMeWithEveryCredential,
+  bearer,
+  loginOrRefresh,
+} from '../support/users.js';
 import { waitFor } from '../support/wait-for.js';
 
 // Guards against a farm that leans on the auth service for more than issuing credentials: cookies
@@ -19,14 +26,7 @@ describe('the auth service is killed under load', () => {
 
   it('keeps existing sessions and JWTs working, answers login and refresh 503 within a second, and takes them back without restarting anything else', async () => {
     const user = await TestUser.register(farm.gatewayUrl);
-    const load = new FixedRateLoad(
-      10,
-      apiMe(farm.gatewayUrl, [
-        ['session', await user.cookie()],
-        ['jwt', bearer(await user.tokens('jwt'))],
-        ['hybrid', bearer(await user.tokens('hybrid'))],
-      ]),
-    ).start();
+    const load = new FixedRateLoad(10, await apiMeWithEveryCredential(user)).start();
     const spare = await user.tokens('jwt');
     const port = farm.auth.port;
     await waitFor('the load runs', async () => load.sent >= 50, 5000);

@@ -11,7 +11,7 @@ import {
 } from '../support/load.js';
 import { startTestFarm } from '../support/test-farm.js';
 import { testEnv } from '../support/test-env.js';
-import { LIVE_AUTH, TestUser, apiMe, bearer, loginOrRefresh } from '../support/users.js';
+import { LIVE_AUTH, TestUser, apiMeWithEveryCredential, loginOrRefresh } from '../support/users.js';
 import { waitFor } from '../support/wait-for.js';
 
 // Guards against what a lost database brings: login, refresh or a Postgres-backed session check
@@ -48,14 +48,7 @@ function postgresOutage(store: 'postgres' | 'redis'): void {
     store === 'postgres' ? 'and Postgres sessions too' : 'keeps Redis sessions working'
   }, keeps JWTs working, and recovers by itself`, async () => {
     const user = await TestUser.register(farm.gatewayUrl);
-    const load = new FixedRateLoad(
-      10,
-      apiMe(farm.gatewayUrl, [
-        ['session', await user.cookie()],
-        ['jwt', bearer(await user.tokens('jwt'))],
-        ['hybrid', bearer(await user.tokens('hybrid'))],
-      ]),
-    ).start();
+    const load = new FixedRateLoad(10, await apiMeWithEveryCredential(user)).start();
     const spare = await user.tokens('jwt');
     await waitFor('the load runs', async () => load.sent >= 30, 5000);
 

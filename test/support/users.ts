@@ -61,6 +61,20 @@ export function apiMe(
   };
 }
 
+/**
+ * GET /api/me with a cookie session, a JWT and a hybrid token of `user` in turn, for
+ * FixedRateLoad: one credential of each kind, all issued before the load starts.
+ */
+export async function apiMeWithEveryCredential(
+  user: TestUser,
+): Promise<(n: number) => LoadRequest> {
+  return apiMe(user.gateway, [
+    ['session', await user.cookie()],
+    ['jwt', bearer(await user.tokens('jwt'))],
+    ['hybrid', bearer(await user.tokens('hybrid'))],
+  ]);
+}
+
 /** What a live auth service answers `loginOrRefresh`. */
 export const LIVE_AUTH: Record<string, number> = { login: 200, refresh: 401 };
 
