@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@authfarm/config';
 import { loadSigningKey } from '@authfarm/keys';
 import { dataSourceOptions } from '../../apps/auth/src/database/data-source.js';
-import { KeyRingError, KeyRingStore } from '../../apps/auth/src/keys/key-ring.store.js';
+import { KeyRingError } from '../../apps/auth/src/keys/key-record.js';
+import { KeyRingStore } from '../../apps/auth/src/keys/key-ring.store.js';
 import { testEnv } from '../support/test-env.js';
 
 // The key ring's rules on the real database: one current key whatever runs at once, revocation

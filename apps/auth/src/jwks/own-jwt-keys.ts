@@ -14,8 +14,9 @@ export class OwnJwtKeys extends JwtKeys {
     super();
   }
 
+  // On a pushed change the ring has already started a read: the verifier joins it.
   async load(): Promise<VerificationKey[]> {
-    await this.ring.reload();
+    await this.ring.refresh();
     return this.ring.verificationKeys();
   }
 

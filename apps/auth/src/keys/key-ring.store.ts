@@ -1,41 +1,16 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig, JwtAlgorithm } from '@authfarm/config';
-import { generateSigningKey, sealKey, type PublicJwk, type SigningKey } from '@authfarm/keys';
-
-export type KeyState = 'next' | 'current' | 'retired' | 'revoked';
-
-/** One row of the ring. HS256 rows hold no material: their secret is JWT_SECRET itself. */
-export interface KeyRecord {
-  kid: string;
-  alg: JwtAlgorithm;
-  state: KeyState;
-  sealedPrivateKey: string | null;
-  publicJwk: PublicJwk | null;
-  createdAt: Date;
-  activatedAt: Date | null;
-  retiredAt: Date | null;
-  revokedAt: Date | null;
-}
-
-export interface RingChange {
-  /** The key that now signs. */
-  current: string;
-  next?: string;
-  retired?: string;
-  revoked?: string;
-}
-
-/** A request the ring refuses; the message is for the operator (the keys command prints it). */
-export class KeyRingError extends Error {
-  override readonly name = 'KeyRingError';
-}
-
-/** What start-up found: a change it made, or a ring whose algorithm is not JWT_ALG. */
-export interface EnsureOutcome {
-  change?: RingChange;
-  /** The ring signs with this algorithm while JWT_ALG says another: only a command moves it. */
-  ringAlg?: JwtAlgorithm;
-}
+import { generateSigningKey, sealKey, type SigningKey } from '@authfarm/keys';
+import {
+  KeyRingError,
+  SELECT,
+  toRecord,
+  type EnsureOutcome,
+  type KeyRecord,
+  type KeyRow,
+  type KeyState,
+  type RingChange,
+} from './key-record.js';
 
 // Every change of the ring runs under one transaction-scoped lock (the two-key form, in a space
 // of its own), so auth replicas rotating on the same schedule and an operator's command never
@@ -320,33 +295,4 @@ function assertCanMake(alg: JwtAlgorithm, revoking: string): void {
         'give --alg EdDSA (or ES256, RS256), or deploy a new JWT_SECRET (docs/keys.md)',
     );
   }
-}
-
-const SELECT = `SELECT kid, alg, state, sealed_private_key, public_jwk, created_at, activated_at,
-  retired_at, revoked_at FROM signing_keys`;
-
-interface KeyRow {
-  kid: string;
-  alg: JwtAlgorithm;
-  state: KeyState;
-  sealed_private_key: string | null;
-  public_jwk: PublicJwk | null;
-  created_at: Date;
-  activated_at: Date | null;
-  retired_at: Date | null;
-  revoked_at: Date | null;
-}
-
-function toRecord(row: KeyRow): KeyRecord {
-  return {
-    kid: row.kid,
-    alg: row.alg,
-    state: row.state,
-    sealedPrivateKey: row.sealed_private_key,
-    publicJwk: row.public_jwk,
-    createdAt: row.created_at,
-    activatedAt: row.activated_at,
-    retiredAt: row.retired_at,
-    revokedAt: row.revoked_at,
-  };
 }

@@ -14,12 +14,8 @@ import {
 } from '@authfarm/keys';
 import { AppError } from '@authfarm/platform';
 import { RevocationPublisher, RevocationState } from '@authfarm/revocation';
-import {
-  KeyRingStore,
-  RING_RELOAD_INTERVAL_MS,
-  retiredWindowMs,
-  type KeyRecord,
-} from './key-ring.store.js';
+import type { KeyRecord } from './key-record.js';
+import { KeyRingStore, RING_RELOAD_INTERVAL_MS, retiredWindowMs } from './key-ring.store.js';
 
 interface RingView {
   signing: SigningKey | undefined;
@@ -133,6 +129,15 @@ export class KeyRing implements OnModuleInit, OnModuleDestroy {
   /** Rereads the ring unless the view is at most `ms` old. */
   async reloadIfOlderThan(ms: number): Promise<void> {
     if (Date.now() - this.loadedAt > ms) await this.reload();
+  }
+
+  /**
+   * Joins the read already running (a pushed change starts one), or rereads the ring. Cheaper
+   * than `reload()` for a second listener of the same push; a read that started just before a
+   * change is caught by that listener's own second pass.
+   */
+  refresh(): Promise<void> {
+    return this.inflight ?? this.reload();
   }
 
   /**

@@ -8,7 +8,8 @@ import { DataSource } from 'typeorm';
 import { JWT_ALGORITHMS, loadConfigOrExit, type JwtAlgorithm } from '@authfarm/config';
 import { RevocationPublisher, RevocationStore, redisTransport } from '@authfarm/revocation';
 import { dataSourceOptions } from '../database/data-source.js';
-import { KeyRingError, KeyRingStore, type KeyRecord, type RingChange } from './key-ring.store.js';
+import { KeyRingError, type KeyRecord, type RingChange } from './key-record.js';
+import { KeyRingStore } from './key-ring.store.js';
 
 const USAGE = `usage: npm run keys -- <command>
   list                       the key ring: kid, algorithm, state, dates (never key material)
