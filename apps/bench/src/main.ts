@@ -7,7 +7,13 @@ import { BenchContext } from './bench-context.js';
 import { PROFILES, type Profile } from './profile.js';
 import { Progress } from './progress.js';
 import { charts } from './report/charts.js';
-import { indexHtml, reportMarkdown, summaryTable } from './report/report-md.js';
+import {
+  indexHtml,
+  readmeBlock,
+  reportMarkdown,
+  summaryTable,
+  withReadmeBlock,
+} from './report/report-md.js';
 import { resultsSchema, type Results } from './report/results.schema.js';
 import { evaluateTargets } from './report/targets.js';
 import { bareHttp } from './scenarios/bare-http.js';
@@ -96,6 +102,7 @@ try {
     profiles: Object.keys(profiles),
   });
   const dir = write(results, { ...drawn, ...profiles });
+  if (values.publish) await publishToReadme(results);
   process.stdout.write(`\n${summaryTable(results)}\n\nreport: ${join(dir, 'report.md')}\n`);
 } finally {
   await ctx.close();
@@ -127,6 +134,18 @@ function write(r: Results, files: Record<string, string>): string {
     writeFileSync(join(docs, 'results.json'), JSON.stringify(r));
   }
   return dir;
+}
+
+/** Rewrites the README's "Latest figures" block, formatted as `npm run lint` expects. */
+async function publishToReadme(r: Results): Promise<void> {
+  const readme = resolve('README.md');
+  const text = withReadmeBlock(
+    readFileSync(readme, 'utf8'),
+    readmeBlock(r, 'npm run bench -- --publish'),
+  );
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(readme)) ?? {};
+  writeFileSync(readme, await prettier.format(text, { ...options, filepath: readme }));
 }
 
 function versions(): Record<string, string> {

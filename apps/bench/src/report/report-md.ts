@@ -25,6 +25,30 @@ export function summaryTable(r: Results): string {
   ].join('\n');
 }
 
+/** The README's "Latest figures" block, between its `bench:latest` markers. */
+export function readmeBlock(r: Results, command: string): string {
+  const met = r.targets.filter((t) => t.met).length;
+  return `From the latest full run (\`${command}\`, ${r.startedAt}, ${r.machine.cores} cores; full report with
+every scenario: [docs/benchmark/latest.md](docs/benchmark/latest.md)). Through the gateway, one
+replica, median of ${(r.profile as { rounds?: number }).rounds ?? 3} interleaved rounds; CPU per request from \`/proc\`. Noise here is ±20–40 %:
+compare ratios within the run. Targets of the benchmark issue met: **${met} of ${r.targets.length}**
+(the report lists each, with the figure).
+
+${summaryTable(r)}
+
+![Replica CPU per request by mode](docs/benchmark/1-replica-cpu-by-mode.svg)`;
+}
+
+/** Replaces what lies between `<!-- bench:latest -->` and `<!-- /bench:latest -->`. */
+export function withReadmeBlock(readme: string, block: string): string {
+  const start = '<!-- bench:latest -->';
+  const end = '<!-- /bench:latest -->';
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) throw new Error('README.md has no bench:latest markers');
+  return `${readme.slice(0, from + start.length)}\n${block}\n${readme.slice(to)}`;
+}
+
 /** The whole report: one section per scenario, targets met or missed, every chart. */
 export function reportMarkdown(r: Results, command: string): string {
   const s = r.scenarios;
