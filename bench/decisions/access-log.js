@@ -17,10 +17,10 @@
 // Writes bench/decisions/results/access-log-<timestamp>.json and prints Markdown tables.
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuTicks, fmt, relative, stats, versions, writeResult } from './harness.js';
 
 const DIST = new URL('../../dist/', import.meta.url);
 const VARIANTS = [
@@ -180,7 +180,7 @@ async function main() {
     lineRuns,
     farmRuns,
   };
-  const file = writeResult(record);
+  const file = writeResult('access-log', record);
   console.log(linesTable(lines));
   if (farms.length > 0) console.log(`\n${farmsTable(farms)}`);
   console.log(`\nraw: ${relative(file)}`);
@@ -341,21 +341,6 @@ function summariseFarms(runs) {
 }
 
 /** utime + stime of a process, in clock ticks (proc(5): fields 14 and 15 of /proc/<pid>/stat). */
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    median: sorted[Math.floor(sorted.length / 2)],
-    min: sorted[0],
-    max: sorted[sorted.length - 1],
-    values,
-  };
-}
 
 function linesTable(rows) {
   const out = [
@@ -385,34 +370,4 @@ function farmsTable(rows) {
     );
   }
   return out.join('\n');
-}
-
-function fmt(value, digits) {
-  return value.toLocaleString('en-US', {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
-}
-
-function versions(names) {
-  const root = new URL('../../node_modules/', import.meta.url);
-  return Object.fromEntries(
-    names.map((name) => [
-      name,
-      JSON.parse(readFileSync(new URL(`${name}/package.json`, root), 'utf8')).version,
-    ]),
-  );
-}
-
-function writeResult(record) {
-  const dir = new URL('results/', import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  const file = new URL(`access-log-${record.date.replace(/[:.]/g, '-')}.json`, dir);
-  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
-  return fileURLToPath(file);
-}
-
-function relative(path) {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  return path.startsWith(root) ? path.slice(root.length) : path;
 }

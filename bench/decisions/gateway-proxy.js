@@ -22,20 +22,14 @@
 //
 // Writes bench/decisions/results/gateway-proxy-<timestamp>.json and prints a Markdown table.
 import { execFileSync, execSync, fork } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuTicks, fmt, relative, stats, writeResult } from './harness.js';
 
 const HOST = '127.0.0.1';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -341,11 +335,6 @@ function load(autocannon, url, connections, seconds) {
 }
 
 /** utime + stime of a process, in clock ticks (proc(5): fields 14 and 15 of /proc/<pid>/stat). */
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 function summarise(runs, variants, rounds) {
   // The ratio to the floor per round (the two ran seconds apart, under the same other load),
@@ -371,12 +360,6 @@ function summarise(runs, variants, rounds) {
   });
 }
 
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  return { median, min: sorted[0], max: sorted[sorted.length - 1], values };
-}
-
 function table(rows) {
   const lines = [
     '| variant | µs CPU/req median (min–max) | CPU ÷ node:http, per round: median (min–max) | req/s median | p99 ms | failures |',
@@ -393,30 +376,10 @@ function table(rows) {
   return lines.join('\n');
 }
 
-function fmt(value, digits) {
-  return value.toLocaleString('en-US', {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
-}
-
 function git(args) {
   return execFileSync('git', args, { cwd: ROOT }).toString().trim();
 }
 
 function packageVersion(name) {
   return JSON.parse(readFileSync(join(ROOT, `node_modules/${name}/package.json`), 'utf8')).version;
-}
-
-function relative(path) {
-  return path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
-}
-
-function writeResult(name, record) {
-  const dir = new URL('results/', import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  const stamp = record.date.replace(/[:.]/g, '-');
-  const file = fileURLToPath(new URL(`${name}-${stamp}.json`, dir));
-  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
-  return file;
 }

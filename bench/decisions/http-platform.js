@@ -8,11 +8,11 @@
 //
 // Writes bench/decisions/results/http-platform-<timestamp>.json and prints a Markdown table.
 import { execFileSync, fork } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuTicks, fmt, relative, stats, versions, writeResult } from './harness.js';
 
 const HOST = '127.0.0.1';
 const SERVERS = ['node:http', 'express', 'fastify', 'nest-express', 'nest-fastify'];
@@ -197,11 +197,6 @@ function load(autocannon, url, connections, seconds) {
 }
 
 /** utime + stime of a process, in clock ticks (proc(5): fields 14 and 15 of /proc/<pid>/stat). */
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 function summarise(runs) {
   const floor = SERVERS[0];
@@ -224,14 +219,6 @@ function summarise(runs) {
   return rows;
 }
 
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const min = sorted[0];
-  const max = sorted[sorted.length - 1];
-  return { median, min, max, spreadPct: (100 * (max - min)) / median, values };
-}
-
 function table(rows) {
   const lines = [
     '| server | req/s median (min–max) | spread | µs CPU/req median (min–max) | req/s ÷ floor | CPU ÷ floor | client CPU | p99 ms |',
@@ -246,32 +233,4 @@ function table(rows) {
     );
   }
   return lines.join('\n');
-}
-
-function fmt(value, digits) {
-  return value.toLocaleString('en-US', {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
-}
-
-function versions(names) {
-  const root = new URL('../../node_modules/', import.meta.url);
-  return Object.fromEntries(
-    names.map((n) => [n, JSON.parse(readFileSync(new URL(`${n}/package.json`, root))).version]),
-  );
-}
-
-function relative(path) {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  return path.startsWith(root) ? path.slice(root.length) : path;
-}
-
-function writeResult(name, record) {
-  const dir = new URL('results/', import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  const stamp = record.date.replace(/[:.]/g, '-');
-  const file = fileURLToPath(new URL(`${name}-${stamp}.json`, dir));
-  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
-  return file;
 }

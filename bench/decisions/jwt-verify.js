@@ -16,13 +16,12 @@ import {
   verify,
   webcrypto,
 } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createVerifier } from 'fast-jwt';
 import { importSPKI, jwtVerify } from 'jose';
 import passportJwt from 'passport-jwt';
+import { stats, versions, writeResult } from './harness.js';
 
 const ALGS = ['HS256', 'EdDSA', 'ES256', 'RS256'];
 const ISSUER = 'authfarm';
@@ -177,13 +176,6 @@ async function prepare(cell, t) {
   cell.n = Math.min(MAX_N, Math.max(MIN_N, n));
 }
 
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const [min, max] = [sorted[0], sorted[sorted.length - 1]];
-  return { median, min, max, spreadPct: (100 * (max - min)) / median };
-}
-
 const loadBefore = loadavg();
 const started = new Date();
 const plan = [];
@@ -265,19 +257,4 @@ function table(rows) {
 
 function f(us) {
   return us < 10 ? us.toFixed(2) : us.toFixed(1);
-}
-
-function versions(names) {
-  const root = new URL('../../node_modules/', import.meta.url);
-  return Object.fromEntries(
-    names.map((n) => [n, JSON.parse(readFileSync(new URL(`${n}/package.json`, root))).version]),
-  );
-}
-
-function writeResult(name, result) {
-  const dir = new URL('results/', import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  const base = `${name}-${result.date.replace(/[:.]/g, '-')}.json`;
-  writeFileSync(fileURLToPath(new URL(base, dir)), `${JSON.stringify(result, null, 2)}\n`);
-  return base;
 }

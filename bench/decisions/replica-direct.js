@@ -12,11 +12,11 @@
 //
 // Writes bench/decisions/results/replica-direct-<timestamp>.json and prints a Markdown table.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { cpuTicks, writeResult } from './harness.js';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -85,11 +85,7 @@ const cases = [
 ].filter(([name]) => !args.only || args.only.split(',').includes(name));
 
 const replica = farm.replicas[0];
-function cpuMicros(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6;
-}
+const cpuMicros = (pid) => (cpuTicks(pid) / 100) * 1e6; // CLK_TCK is 100 here
 
 const samples = Object.fromEntries(cases.map(([name]) => [name, []]));
 const started = new Date();
@@ -143,11 +139,11 @@ for (const s of summary) {
     `| ${s.name} | ${Math.round(s.rps)} | ${s.cpuPerRequest.toFixed(1)} (${min}–${max}) | ${over} |`,
   );
 }
-const dir = new URL('./results/', import.meta.url);
-mkdirSync(dir, { recursive: true });
-const file = new URL(`replica-direct-${started.toISOString().replace(/[:.]/g, '-')}.json`, dir);
-writeFileSync(
-  file,
-  JSON.stringify({ args, started, loadavg: loadavg(), samples, summary }, null, 2),
-);
-console.log(`\nraw: ${file.pathname}`);
+const file = writeResult('replica-direct', {
+  date: started.toISOString(),
+  args,
+  loadavg: loadavg(),
+  samples,
+  summary,
+});
+console.log(`\nraw: ${file}`);

@@ -23,8 +23,14 @@ export function evaluateTargets(s: Scenarios): Target[] {
   const floor = new Map(s.primitives.map((p) => [p.name, p.cpuMicros]));
   const base = modes.get('no-auth');
   if (!base) return targets;
+  // The check's own cost: replica CPU over no-auth with every mode at the same request rate (the
+  // open loop). In the closed loop a slower route also loses batching, which it shows as well.
   const replicaOf = (mode: string) =>
+    (modes.get(mode)?.cpuPerRequestFixedRate.replica ?? NaN) - base.cpuPerRequestFixedRate.replica;
+  const saturatedReplicaOf = (mode: string) =>
     (modes.get(mode)?.cpuPerRequest.replica ?? NaN) - base.cpuPerRequest.replica;
+  const overheadText = (mode: string, p = NaN) =>
+    `${us(replicaOf(mode))}${Number.isFinite(p) ? ` (${(replicaOf(mode) / p).toFixed(2)} × floor)` : ''} at a fixed rate; ${us(saturatedReplicaOf(mode))} saturated`;
   const throughput = (mode: string) => (modes.get(mode)?.rps.median ?? NaN) / base.rps.median;
   const pathCost = base.cpuPerRequest.gateway + base.cpuPerRequest.replica;
 
@@ -35,7 +41,7 @@ export function evaluateTargets(s: Scenarios): Target[] {
     targets.push({
       name: `replica overhead, ${mode}`,
       target: `≤ 1.5 × ${primitive} (${us(1.5 * p)})`,
-      measured: `${us(overhead)} (${(overhead / p).toFixed(2)} × floor)`,
+      measured: overheadText(mode, p),
       met: overhead <= 1.5 * p,
     });
     const ceiling = pathCost / (pathCost + p);
@@ -50,7 +56,7 @@ export function evaluateTargets(s: Scenarios): Target[] {
   targets.push({
     name: 'replica overhead, verified-token cache',
     target: '≤ 5 µs',
-    measured: us(cachedOverhead),
+    measured: overheadText('jwt EdDSA + cache'),
     met: cachedOverhead <= 5,
   });
   for (const [mode, ratio] of [

@@ -44,8 +44,13 @@ export interface ModeRound {
   rps: number;
   requests: number;
   non2xx: number;
-  /** CPU µs per request, by process kind. */
+  /** CPU µs per request, by process kind, in the closed loop (saturated). */
   cpuPerRequest: Record<string, number>;
+  /**
+   * CPU µs per request, by process kind, during the open loop: every mode at the same request
+   * rate, so the difference from no-auth is the work of the check, not a change in batching.
+   */
+  cpuPerRequestFixedRate: Record<string, number>;
   /** Commands per request counted by Redis itself (a script counts once plus once per command inside). */
   redisCommandsPerRequest: number;
   /** Round trips per request the replicas counted (authfarm_store_round_trips_total). */
@@ -62,6 +67,7 @@ export interface ModeSummary {
   p50Ms: number;
   p99Ms: number;
   cpuPerRequest: Record<string, number>;
+  cpuPerRequestFixedRate: Record<string, number>;
   redisCommandsPerRequest: number;
   serviceRoundTripsPerRequest: number;
   postgresStatementsPerRequest: number;
@@ -105,19 +111,20 @@ export async function costByMode(ctx: BenchContext, modes = MODES): Promise<Mode
       const redisAfter = (await redisCommands(ctx.redis)) - 1;
       const pgAfter = (await postgresTransactions(ctx.db, BENCH_DATABASE)) - 2;
       const trips = (await serviceRoundTrips(farm)) - tripsBefore;
+      meter.begin();
       const samples = await openLoop({
         url,
         headers: credential,
         rate: profile.openRate,
         durationS: profile.openS,
       });
+      const fixedRateCpu = meter.end();
       rounds.get(spec.mode)!.push({
         rps: closed.rps,
         requests: closed.requests,
         non2xx: closed.non2xx + closed.errors,
-        cpuPerRequest: Object.fromEntries(
-          Object.entries(cpu).map(([k, v]) => [k, v / Math.max(1, closed.requests)]),
-        ),
+        cpuPerRequest: perRequest(cpu, closed.requests),
+        cpuPerRequestFixedRate: perRequest(fixedRateCpu, samples.length),
         redisCommandsPerRequest:
           Math.max(0, redisAfter - redisBefore) / Math.max(1, closed.requests),
         postgresStatementsPerRequest:
@@ -150,6 +157,9 @@ export function summarize(mode: string, rounds: ModeRound[]): ModeSummary {
     cpuPerRequest: Object.fromEntries(
       keys.map((k) => [k, median(rounds.map((r) => r.cpuPerRequest[k]))]),
     ),
+    cpuPerRequestFixedRate: Object.fromEntries(
+      keys.map((k) => [k, median(rounds.map((r) => r.cpuPerRequestFixedRate[k]))]),
+    ),
     redisCommandsPerRequest: median(rounds.map((r) => r.redisCommandsPerRequest)),
     postgresStatementsPerRequest: median(rounds.map((r) => r.postgresStatementsPerRequest)),
     serviceRoundTripsPerRequest: median(rounds.map((r) => r.serviceRoundTripsPerRequest)),
@@ -167,6 +177,10 @@ async function serviceRoundTrips(farm: Farm): Promise<number> {
     }
   }
   return total;
+}
+
+function perRequest(cpu: Record<string, number>, requests: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v / Math.max(1, requests)]));
 }
 
 function round2(value: number): number {
