@@ -6,6 +6,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     pipelining?: number;
+    /** Requests per second across all connections. */
+    overallRate?: number;
   }
   interface Histogram {
     average: number;

@@ -3,8 +3,12 @@ export interface Profile {
   name: 'full' | 'quick' | 'tiny';
   rounds: number;
   closedS: number;
+  /** Unrecorded load per mode before the first round, so no round measures a cold JIT. */
+  warmupS: number;
   openS: number;
   openRate: number;
+  /** Requests per second of the fixed-rate CPU run: below every mode's capacity here. */
+  cpuRate: number;
   connections: number;
   primitiveOps: number;
   ioOps: number;
@@ -22,8 +26,10 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     name: 'full',
     rounds: 3,
     closedS: 5,
+    warmupS: 2,
     openS: 4,
     openRate: 300,
+    cpuRate: 1000,
     connections: 16,
     primitiveOps: 20_000,
     ioOps: 5000,
@@ -39,8 +45,10 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     name: 'quick',
     rounds: 3,
     closedS: 1,
+    warmupS: 0.5,
     openS: 1,
     openRate: 200,
+    cpuRate: 500,
     connections: 8,
     primitiveOps: 3000,
     ioOps: 1000,
@@ -56,8 +64,10 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     name: 'tiny',
     rounds: 3,
     closedS: 0.3,
+    warmupS: 0.1,
     openS: 0.3,
     openRate: 50,
+    cpuRate: 100,
     connections: 2,
     primitiveOps: 200,
     ioOps: 50,

@@ -17,6 +17,8 @@ export async function closedLoop(options: {
   headers?: Record<string, string>;
   connections: number;
   durationS: number;
+  /** Caps the whole run at this many requests per second (a fixed rate on kept-alive connections). */
+  overallRate?: number;
 }): Promise<ClosedLoopResult> {
   const result = await autocannon({
     url: options.url,
@@ -24,6 +26,7 @@ export async function closedLoop(options: {
     connections: options.connections,
     duration: options.durationS,
     pipelining: 1,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
   });
   const requests = result.requests.total;
   return {

@@ -47,8 +47,9 @@ export interface ModeRound {
   /** CPU µs per request, by process kind, in the closed loop (saturated). */
   cpuPerRequest: Record<string, number>;
   /**
-   * CPU µs per request, by process kind, during the open loop: every mode at the same request
-   * rate, so the difference from no-auth is the work of the check, not a change in batching.
+   * CPU µs per request, by process kind, at `profile.cpuRate` requests per second on kept-alive
+   * connections: every mode at the same rate, so the difference from no-auth is the work of the
+   * check, not a change in batching.
    */
   cpuPerRequestFixedRate: Record<string, number>;
   /** Commands per request counted by Redis itself (a script counts once plus once per command inside). */
@@ -90,6 +91,15 @@ export async function costByMode(ctx: BenchContext, modes = MODES): Promise<Mode
     });
     progress.update(setups.length / modes.length / 4, `started ${spec.farm}`);
   }
+  // A farm just started runs cold code: warm every mode once before the first recorded round.
+  for (const { farm, credential, path } of setups) {
+    await closedLoop({
+      url: `${farm.gatewayUrl}${path}`,
+      headers: credential,
+      connections: profile.connections,
+      durationS: profile.warmupS,
+    });
+  }
   const rounds = new Map<string, ModeRound[]>(modes.map((m) => [m.mode, []]));
   let done = 0;
   for (let round = 0; round < profile.rounds; round++) {
@@ -111,12 +121,19 @@ export async function costByMode(ctx: BenchContext, modes = MODES): Promise<Mode
       const redisAfter = (await redisCommands(ctx.redis)) - 1;
       const pgAfter = (await postgresTransactions(ctx.db, BENCH_DATABASE)) - 2;
       const trips = (await serviceRoundTrips(farm)) - tripsBefore;
-      meter.begin();
       const samples = await openLoop({
         url,
         headers: credential,
         rate: profile.openRate,
         durationS: profile.openS,
+      });
+      meter.begin();
+      const fixedRate = await closedLoop({
+        url,
+        headers: credential,
+        connections: profile.connections,
+        durationS: profile.closedS,
+        overallRate: profile.cpuRate,
       });
       const fixedRateCpu = meter.end();
       rounds.get(spec.mode)!.push({
@@ -124,7 +141,7 @@ export async function costByMode(ctx: BenchContext, modes = MODES): Promise<Mode
         requests: closed.requests,
         non2xx: closed.non2xx + closed.errors,
         cpuPerRequest: perRequest(cpu, closed.requests),
-        cpuPerRequestFixedRate: perRequest(fixedRateCpu, samples.length),
+        cpuPerRequestFixedRate: perRequest(fixedRateCpu, fixedRate.requests),
         redisCommandsPerRequest:
           Math.max(0, redisAfter - redisBefore) / Math.max(1, closed.requests),
         postgresStatementsPerRequest:
