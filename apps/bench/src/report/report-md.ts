@@ -16,10 +16,10 @@ const bytes = (x: number) =>
 export function summaryTable(r: Results): string {
   const rows = r.scenarios.cost.modes.map(
     (m) =>
-      `| ${m.mode} | ${int(m.rps.median)} (${int(m.rps.min)}–${int(m.rps.max)}) | ${n(m.p50Ms, 2)} | ${n(m.p99Ms, 2)} | ${n(m.cpuPerRequest.gateway)} | ${n(m.cpuPerRequest.replica)} | ${n(m.cpuPerRequestFixedRate.replica)} | ${n(m.serviceRoundTripsPerRequest, 2)} | ${n(m.redisCommandsPerRequest, 2)} | ${n(m.postgresStatementsPerRequest, 2)} |`,
+      `| ${m.mode} | ${int(m.rps.median)} (${int(m.rps.min)}–${int(m.rps.max)}) | ${n(m.p50Ms, 2)} | ${n(m.p99Ms, 2)} | ${n(m.cpuPerRequest.gateway)} | ${n(m.cpuPerRequest.replica)} | ${n(m.cpuPerRequestFixedRate.replica)} (${n(m.noAuthFixedRate.replica)}) | ${n(m.serviceRoundTripsPerRequest, 2)} | ${n(m.redisCommandsPerRequest, 2)} | ${n(m.postgresStatementsPerRequest, 2)} |`,
   );
   return [
-    '| mode | req/s, median (range) | p50 ms | p99 ms | gateway µs/req | replica µs/req | replica µs/req, fixed rate | store round trips/req (replica) | Redis cmds/req (server) | Postgres stmts/req (server) |',
+    '| mode | req/s, median (range) | p50 ms | p99 ms | gateway µs/req | replica µs/req | replica µs/req, fixed rate (no-auth, same farm) | store round trips/req (replica) | Redis cmds/req (server) | Postgres stmts/req (server) |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
@@ -65,7 +65,7 @@ ${r.targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? 'm
 
 ## 1. Cost per request by mode
 
-Closed loop (${(r.profile as { connections?: number }).connections} connections) through the gateway for throughput and CPU; open loop at ${(r.profile as { openRate?: number }).openRate} req/s for latency (coordinated omission corrected); and CPU again at a fixed ${(r.profile as { cpuRate?: number }).cpuRate} req/s on the same kept-alive connections, the same rate for every mode, from which the replica-overhead targets are computed (in the closed loop a slower route also loses batching: both are shown). CPU per request from /proc (per-thread schedstat, in nanoseconds) for each process; round trips counted by the replicas (\`authfarm_store_round_trips_total\`) and work counted by the stores (Redis \`INFO commandstats\`, where the session script counts once plus once per command inside it; Postgres \`pg_stat_database\` transactions, which include the auth service's and other farms' background work).
+Closed loop (${(r.profile as { connections?: number }).connections} connections) through the gateway for throughput and CPU; open loop at ${(r.profile as { openRate?: number }).openRate} req/s for latency (coordinated omission corrected); and CPU again at a fixed ${(r.profile as { cpuRate?: number }).cpuRate} req/s on the same kept-alive connections, the same rate for every mode and followed by the no-auth route of the same farm, from which the replica-overhead targets are computed (in the closed loop a slower route also loses batching: both are shown). CPU per request from /proc (per-thread schedstat, in nanoseconds) for each process; round trips counted by the replicas (\`authfarm_store_round_trips_total\`) and work counted by the stores (Redis \`INFO commandstats\`, where the session script counts once plus once per command inside it; Postgres \`pg_stat_database\` transactions, which include the auth service's and other farms' background work).
 
 ${summaryTable(r)}
 

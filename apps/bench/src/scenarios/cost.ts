@@ -52,6 +52,8 @@ export interface ModeRound {
    * check, not a change in batching.
    */
   cpuPerRequestFixedRate: Record<string, number>;
+  /** The same, for the no-auth route of the same farm, measured right after. */
+  noAuthFixedRate: Record<string, number>;
   /** Commands per request counted by Redis itself (a script counts once plus once per command inside). */
   redisCommandsPerRequest: number;
   /** Round trips per request the replicas counted (authfarm_store_round_trips_total). */
@@ -69,6 +71,7 @@ export interface ModeSummary {
   p99Ms: number;
   cpuPerRequest: Record<string, number>;
   cpuPerRequestFixedRate: Record<string, number>;
+  noAuthFixedRate: Record<string, number>;
   redisCommandsPerRequest: number;
   serviceRoundTripsPerRequest: number;
   postgresStatementsPerRequest: number;
@@ -127,21 +130,20 @@ export async function costByMode(ctx: BenchContext, modes = MODES): Promise<Mode
         rate: profile.openRate,
         durationS: profile.openS,
       });
-      meter.begin();
-      const fixedRate = await closedLoop({
-        url,
-        headers: credential,
-        connections: profile.connections,
-        durationS: profile.closedS,
-        overallRate: profile.cpuRate,
-      });
-      const fixedRateCpu = meter.end();
+      const fixedRate = await fixedRateCpu(ctx, farm, url, credential);
+      // The no-auth route of the same farm, right after: modes on other farms (other algorithms,
+      // stores) are compared with their own replica process, not with another farm's.
+      const noAuth =
+        spec.login === 'none'
+          ? fixedRate
+          : await fixedRateCpu(ctx, farm, `${farm.gatewayUrl}/api/me/ping`, {});
       rounds.get(spec.mode)!.push({
         rps: closed.rps,
         requests: closed.requests,
         non2xx: closed.non2xx + closed.errors,
         cpuPerRequest: perRequest(cpu, closed.requests),
-        cpuPerRequestFixedRate: perRequest(fixedRateCpu, fixedRate.requests),
+        cpuPerRequestFixedRate: fixedRate.cpuPerRequest,
+        noAuthFixedRate: noAuth.cpuPerRequest,
         redisCommandsPerRequest:
           Math.max(0, redisAfter - redisBefore) / Math.max(1, closed.requests),
         postgresStatementsPerRequest:
@@ -177,6 +179,9 @@ export function summarize(mode: string, rounds: ModeRound[]): ModeSummary {
     cpuPerRequestFixedRate: Object.fromEntries(
       keys.map((k) => [k, median(rounds.map((r) => r.cpuPerRequestFixedRate[k]))]),
     ),
+    noAuthFixedRate: Object.fromEntries(
+      keys.map((k) => [k, median(rounds.map((r) => r.noAuthFixedRate[k]))]),
+    ),
     redisCommandsPerRequest: median(rounds.map((r) => r.redisCommandsPerRequest)),
     postgresStatementsPerRequest: median(rounds.map((r) => r.postgresStatementsPerRequest)),
     serviceRoundTripsPerRequest: median(rounds.map((r) => r.serviceRoundTripsPerRequest)),
@@ -194,6 +199,25 @@ async function serviceRoundTrips(farm: Farm): Promise<number> {
     }
   }
   return total;
+}
+
+/** CPU per request of each process of `farm` at the profile's fixed rate. */
+async function fixedRateCpu(
+  ctx: BenchContext,
+  farm: Farm,
+  url: string,
+  headers: Credential,
+): Promise<{ cpuPerRequest: Record<string, number> }> {
+  const meter = ctx.cpuMeter(farm);
+  meter.begin();
+  const run = await closedLoop({
+    url,
+    headers,
+    connections: ctx.profile.connections,
+    durationS: ctx.profile.closedS,
+    overallRate: ctx.profile.cpuRate,
+  });
+  return { cpuPerRequest: perRequest(meter.end(), run.requests) };
 }
 
 function perRequest(cpu: Record<string, number>, requests: number): Record<string, number> {
