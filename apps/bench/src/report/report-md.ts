@@ -49,6 +49,17 @@ export function withReadmeBlock(readme: string, block: string): string {
   return `${readme.slice(0, from + start.length)}\n${block}\n${readme.slice(to)}`;
 }
 
+/** A warning for every round of scenario 1 whose closed loop had failed requests. */
+function failures(r: Results): string {
+  const failed = r.scenarios.cost.modes.flatMap((m) =>
+    m.rounds.flatMap((round, i) =>
+      round.non2xx > 0 ? [`${m.mode} round ${i + 1}: ${int(round.non2xx)}`] : [],
+    ),
+  );
+  if (failed.length === 0) return '';
+  return `**Failed requests (non-2xx or errors) in the closed loop; these rounds measured failures, not checks:** ${failed.join('; ')}.\n\n`;
+}
+
 /** The whole report: one section per scenario, targets met or missed, every chart. */
 export function reportMarkdown(r: Results, command: string): string {
   const s = r.scenarios;
@@ -69,7 +80,7 @@ Closed loop (${(r.profile as { connections?: number }).connections} connections)
 
 ${summaryTable(r)}
 
-A bare \`node:http\` server measured ${n(s.cost.bareHttp.cpuPerRequest)} µs/req in the same run.
+${failures(r)}A bare \`node:http\` server measured ${n(s.cost.bareHttp.cpuPerRequest)} µs/req in the same run.
 
 ![throughput](1-throughput-by-mode.svg)
 ![replica cpu](1-replica-cpu-by-mode.svg)

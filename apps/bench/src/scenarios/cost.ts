@@ -106,7 +106,12 @@ export async function costByMode(ctx: BenchContext, modes = MODES): Promise<Mode
   const rounds = new Map<string, ModeRound[]>(modes.map((m) => [m.mode, []]));
   let done = 0;
   for (let round = 0; round < profile.rounds; round++) {
-    for (const { spec, farm, credential, path } of setups) {
+    for (const setup of setups) {
+      const { spec, farm, path } = setup;
+      // A fresh login each round: a whole run outlasts JWT_TTL (300 s), and an expired token
+      // would measure the 401 path instead of the check.
+      if (round > 0 && spec.login !== 'none') setup.credential = await ctx.login(farm, spec.login);
+      const { credential } = setup;
       const url = `${farm.gatewayUrl}${path}`;
       const meter = ctx.cpuMeter(farm);
       const redisBefore = await redisCommands(ctx.redis);
