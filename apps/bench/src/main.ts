@@ -23,6 +23,7 @@ import { hotPathProfile } from './scenarios/hot-path-profile.js';
 import { memoryPerSession } from './scenarios/memory.js';
 import { storeOutage } from './scenarios/outage.js';
 import { primitiveFloor } from './scenarios/primitives.js';
+import { primitivesInServer } from './scenarios/primitives-in-server.js';
 import { referenceApps } from './scenarios/reference-apps.js';
 import { revocationReach } from './scenarios/revocation-reach.js';
 import { scaling } from './scenarios/scaling.js';
@@ -48,7 +49,11 @@ let results: Results;
 try {
   const modes = await costByMode(ctx);
   const bare = await bareHttp(ctx);
-  const primitives = await primitiveFloor(ctx);
+  const inServer = await primitivesInServer(ctx);
+  const primitives = (await primitiveFloor(ctx)).map((p) => ({
+    ...p,
+    inServer: inServer.get(p.name),
+  }));
   const far = await farStoreFarm(ctx);
   const farPoints = await farStore(ctx, far);
   const reach = await revocationReach(ctx, far.farmName);

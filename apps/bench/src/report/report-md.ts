@@ -110,9 +110,11 @@ ${storeCapacity(s)
 
 ## 2. The primitive floor
 
-| primitive | CPU µs per call (client) |
-|---|---|
-${s.primitives.map((p) => `| ${p.name} | ${n(p.cpuMicros, 2)} |`).join('\n')}
+Each primitive alone, two ways: called back to back in a loop (warm caches; the floor the targets are set against), and once per request in a bare \`node:http\` server at the fixed ${(r.profile as { cpuRate?: number }).cpuRate} req/s of the replicas' CPU runs, over that server's plain route (a cold cache and an event-loop wake-up each time: the floor a replica could reach).
+
+| primitive | CPU µs per call, loop | once per request in a server |
+|---|---|---|
+${s.primitives.map((p) => `| ${p.name} | ${n(p.cpuMicros, 2)} | ${p.inServer ? n(p.inServer.cpuMicros, 1) : ''} |`).join('\n')}
 
 ![floor](2-primitive-floor.svg)
 

@@ -45,7 +45,15 @@ export const resultsSchema = z.object({
       modes: z.array(modeSummary).min(1),
       bareHttp: z.object({ cpuPerRequest: finite, rps: finite }),
     }),
-    primitives: z.array(z.object({ name: z.string(), cpuMicros: finite, rounds: z.array(num) })),
+    primitives: z.array(
+      z.object({
+        name: z.string(),
+        cpuMicros: finite,
+        rounds: z.array(num),
+        /** The same primitive once per request in a bare server at the fixed rate (I/O and crypto). */
+        inServer: z.object({ cpuMicros: finite, rounds: z.array(num) }).optional(),
+      }),
+    ),
     farStore: z.array(z.object({ delayMs: num, mode: z.string(), p50Ms: num, p99Ms: num })),
     scaling: z.array(
       z.object({

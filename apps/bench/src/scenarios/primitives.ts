@@ -113,13 +113,15 @@ async function batches(op: () => unknown, n: number, concurrency: number): Promi
   }
 }
 
-function hmac(): () => string {
+/** One HMAC-SHA256 of a token-sized input, keyed as an HS256 farm is. */
+export function hmac(): () => string {
   const secret = generateKeyMaterial('HS256').secret as string;
   const input = 'x'.repeat(300);
   return () => createHmac('sha256', secret).update(input).digest('base64url');
 }
 
-function verifier(alg: JwtAlgorithm, cached: boolean): () => unknown {
+/** One fast-jwt verification of a fresh token of `alg` (cached: fast-jwt's own token cache). */
+export function verifier(alg: JwtAlgorithm, cached: boolean): () => unknown {
   const key = loadSigningKey(alg, generateKeyMaterial(alg));
   const token = createSigner({ key: key.key, algorithm: alg, kid: key.kid, expiresIn: 600_000 })(
     CLAIMS,
