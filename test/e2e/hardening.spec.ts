@@ -73,6 +73,9 @@ describe('response headers', () => {
       expect(reply.headers.get('content-security-policy')).toContain("default-src 'none'");
       expect(reply.headers.get('referrer-policy')).toBe('no-referrer');
       expect(reply.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      expect(reply.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      // Personal data and auth outcomes: no browser or shared cache may keep them.
+      expect(reply.headers.get('cache-control')).toBe('no-store');
     }
   });
 
