@@ -27,11 +27,11 @@ export function evaluateTargets(s: Scenarios): Target[] {
   // open loop). In the closed loop a slower route also loses batching, which it shows as well.
   const replicaOf = (mode: string) =>
     (modes.get(mode)?.cpuPerRequestFixedRate.replica ?? NaN) - base.cpuPerRequestFixedRate.replica;
-  const saturatedReplicaOf = (mode: string) =>
-    (modes.get(mode)?.cpuPerRequest.replica ?? NaN) - base.cpuPerRequest.replica;
+  // The closed loop's replica CPU (in the per-process table) is not differenced here: modes on
+  // other farms have no closed-loop no-auth run of their own to subtract.
   const inServer = new Map(s.primitives.map((p) => [p.name, p.inServer?.cpuMicros ?? NaN]));
   const overheadText = (mode: string, p = NaN, server = NaN) =>
-    `${us(replicaOf(mode))}${Number.isFinite(p) ? ` (${(replicaOf(mode) / p).toFixed(2)} × floor)` : ''} at a fixed rate${Number.isFinite(server) ? `; the primitive once per request in a bare server: ${us(server)} (${(replicaOf(mode) / server).toFixed(2)} ×)` : ''}; ${us(saturatedReplicaOf(mode))} saturated`;
+    `${us(replicaOf(mode))}${Number.isFinite(p) ? ` (${(replicaOf(mode) / p).toFixed(2)} × floor)` : ''}${Number.isFinite(server) ? `; the primitive once per request in a bare server: ${us(server)} (${(replicaOf(mode) / server).toFixed(2)} ×)` : ''}`;
   const throughput = (mode: string) => (modes.get(mode)?.rps.median ?? NaN) / base.rps.median;
   const pathCost = base.cpuPerRequest.gateway + base.cpuPerRequest.replica;
 
