@@ -3,10 +3,10 @@
 // no-auth route, interleaved and repeated. The difference from the no-auth route is the
 // replica's cost of authenticating a request. A whole farm (auth, one replica, gateway) runs
 // from dist/ (run `npm run build` first) on the local Redis and Postgres, in a scratch database
-// and key prefix it removes at the end. CPU is the utime + stime delta of /proc/<pid>/stat of
-// the replica, divided by the requests completed; autocannon runs in this process.
+// and key prefix it removes at the end. CPU is the replica's on-CPU time from its threads'
+// /proc schedstat (ns), divided by the requests completed; autocannon runs in this process.
 //
-//   node bench/decisions/replica-direct.js [--rounds 5] [--seconds 4] [--connections 16]
+//   node bench/decisions/replica-direct.js [--rounds 5] [--seconds 4] [--warmup 2] [--connections 16]
 //     [--store redis|postgres] [--alg HS256|EdDSA|ES256|RS256] [--cache 0|10000]
 //     [--rate N (a fixed overall rate instead of a closed loop)] [--only ping,jwt,...]
 //
@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { cpuTicks, writeResult } from './harness.js';
+import { cpuMicros, writeResult } from './harness.js';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '16' },
     store: { type: 'string', default: 'redis' },
     alg: { type: 'string', default: 'HS256' },
@@ -85,11 +86,19 @@ const cases = [
 ].filter(([name]) => !args.only || args.only.split(',').includes(name));
 
 const replica = farm.replicas[0];
-const cpuMicros = (pid) => (cpuTicks(pid) / 100) * 1e6; // CLK_TCK is 100 here
 
 const samples = Object.fromEntries(cases.map(([name]) => [name, []]));
 const started = new Date();
 try {
+  // Unrecorded load on every case first: the replica's first seconds run code not yet compiled.
+  for (const [, path, headers] of cases) {
+    await autocannon({
+      url: `${replica.url}${path}`,
+      headers,
+      connections: Number(args.connections),
+      duration: Number(args.warmup),
+    });
+  }
   for (let round = 0; round < Number(args.rounds); round++) {
     for (const [name, path, headers] of cases) {
       const before = cpuMicros(replica.child.pid);
@@ -128,13 +137,21 @@ const summary = Object.entries(samples).map(([name, rounds]) => ({
     Math.max(...rounds.map((r) => r.cpuPerRequest)),
   ],
 }));
-const floor = summary.find((s) => s.name === 'no-auth')?.cpuPerRequest ?? 0;
+// Over no-auth: the difference within each round, then the median over rounds, so a round the
+// whole machine ran slow in moves both sides of its difference.
+const noAuth = samples['no-auth'] ?? [];
+for (const s of summary) {
+  const diffs = samples[s.name].map((r, i) => r.cpuPerRequest - (noAuth[i]?.cpuPerRequest ?? NaN));
+  s.overNoAuth = noAuth.length > 0 && s.name !== 'no-auth' ? median(diffs) : undefined;
+}
 console.log(`\n${JSON.stringify(args)}; load average ${loadavg().map((l) => l.toFixed(2))}\n`);
-console.log('| credential | req/s | replica µs/req, median (range) | over no-auth |');
+console.log(
+  '| credential | req/s | replica µs/req, median (range) | over no-auth, paired by round |',
+);
 console.log('|---|---|---|---|');
 for (const s of summary) {
   const [min, max] = s.range.map((v) => v.toFixed(1));
-  const over = s.name === 'no-auth' ? '' : `${(s.cpuPerRequest - floor).toFixed(1)} µs`;
+  const over = s.overNoAuth === undefined ? '' : `${s.overNoAuth.toFixed(1)} µs`;
   console.log(
     `| ${s.name} | ${Math.round(s.rps)} | ${s.cpuPerRequest.toFixed(1)} (${min}–${max}) | ${over} |`,
   );
