@@ -80,7 +80,7 @@ Closed loop (${(r.profile as { connections?: number }).connections} connections)
 
 ${summaryTable(r)}
 
-${failures(r)}A bare \`node:http\` server measured ${n(s.cost.bareHttp.cpuPerRequest)} µs/req in the same run.
+${failures(r)}A bare \`node:http\` server measured ${n(s.cost.bareHttp.cpuPerRequest)} µs/req in the same run${s.cost.bareHttp.gateway ? `, and the gateway alone in front of it ${n(s.cost.bareHttp.gateway.cpuPerRequest)} µs per proxied request (${n(s.cost.bareHttp.gateway.ratio, 2)} ×; both saturated, ratio per round, median)` : ''}.
 
 ![throughput](1-throughput-by-mode.svg)
 ![replica cpu](1-replica-cpu-by-mode.svg)

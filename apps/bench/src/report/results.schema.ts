@@ -43,7 +43,13 @@ export const resultsSchema = z.object({
   scenarios: z.object({
     cost: z.object({
       modes: z.array(modeSummary).min(1),
-      bareHttp: z.object({ cpuPerRequest: finite, rps: finite }),
+      bareHttp: z.object({
+        cpuPerRequest: finite,
+        rps: finite,
+        gateway: z
+          .object({ cpuPerRequest: finite, rps: finite, ratio: finite, ratios: z.array(num) })
+          .optional(),
+      }),
     }),
     primitives: z.array(
       z.object({

@@ -88,12 +88,18 @@ export function evaluateTargets(s: Scenarios): Target[] {
     measured: `${((hybrid - 1) * 100).toFixed(1)}%`,
     met: Math.abs(hybrid - 1) <= 0.02,
   });
-  const gatewayRatio = base.cpuPerRequest.gateway / s.cost.bareHttp.cpuPerRequest;
+  // Both saturated: the gateway alone in front of the bare server (scenario 1's farm figure, where
+  // the gateway waits on a slower replica, is given beside it).
+  const bare = s.cost.bareHttp;
+  const alone = bare.gateway;
+  const inFarm = base.cpuPerRequest.gateway / bare.cpuPerRequest;
   targets.push({
     name: 'gateway CPU per proxied request',
     target: '≤ 2 × bare node:http',
-    measured: `${us(base.cpuPerRequest.gateway)} = ${gatewayRatio.toFixed(2)} × ${us(s.cost.bareHttp.cpuPerRequest)}`,
-    met: gatewayRatio <= 2,
+    measured: alone
+      ? `${us(alone.cpuPerRequest)} = ${alone.ratio.toFixed(2)} × ${us(bare.cpuPerRequest)}, both saturated; in the farm ${us(base.cpuPerRequest.gateway)} (${inFarm.toFixed(2)} ×)`
+      : `${us(base.cpuPerRequest.gateway)} = ${inFarm.toFixed(2)} × ${us(bare.cpuPerRequest)}`,
+    met: (alone?.ratio ?? inFarm) <= 2,
   });
   const reach = s.reach.find((r) => r.mode === 'hybrid');
   if (reach) {

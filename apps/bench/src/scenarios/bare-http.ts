@@ -1,7 +1,18 @@
 import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnService, type ServiceProcess } from '@authfarm/farm';
 import type { BenchContext } from '../bench-context.js';
-import { closedLoop } from '../measure/load.js';
+import { closedLoop, median } from '../measure/load.js';
 import { cpuMicros } from '../measure/process-cpu.js';
+
+const GATEWAY = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'gateway/src/main.js',
+);
 
 // The floor of the gateway target: a bare node:http server answering a small JSON body.
 const SERVER = `
@@ -12,34 +23,79 @@ server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }
 process.on('disconnect', () => process.exit(0));
 `;
 
-/** CPU µs per request and throughput of a bare node:http server, in the same run. */
-export async function bareHttp(ctx: BenchContext): Promise<{ cpuPerRequest: number; rps: number }> {
+export interface BareHttp {
+  /** CPU µs per request of the bare server, saturated (closed loop), median of rounds. */
+  cpuPerRequest: number;
+  rps: number;
+  /**
+   * The gateway alone in front of that server, saturated too: its CPU per proxied request, and
+   * its ratio to the bare server's, taken per round (the two runs of a round side by side).
+   */
+  gateway?: { cpuPerRequest: number; rps: number; ratio: number; ratios: number[] };
+}
+
+/**
+ * CPU per request of a bare `node:http` server, and of the gateway proxying to it, in the same
+ * run. In the farm the gateway waits on a replica that is slower than it, so it never runs flat
+ * out and pays more wake-ups per request than a saturated bare server does; in front of the bare
+ * server both run flat out, which is the like-for-like comparison the gateway target asks for.
+ */
+export async function bareHttp(ctx: BenchContext): Promise<BareHttp> {
   const child = spawn(process.execPath, ['-e', SERVER], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  let gateway: ServiceProcess | undefined;
   try {
     const port = await new Promise<number>((resolve) =>
       child.once('message', (m: { port: number }) => resolve(m.port)),
     );
-    const samples: Array<{ cpu: number; rps: number }> = [];
-    for (let round = 0; round < ctx.profile.rounds; round++) {
-      const before = cpuMicros(child.pid ?? 0);
+    const upstream = `http://127.0.0.1:${port}`;
+    gateway = await spawnService({
+      name: 'gateway',
+      script: GATEWAY,
+      env: {
+        ...ctx.farmEnv(),
+        AUTH_URL: upstream,
+        RESOURCE_UPSTREAMS: upstream,
+        GATEWAY_PORT: '0',
+      },
+      log: () => undefined,
+    });
+    const measure = async (pid: number, url: string) => {
+      const before = cpuMicros(pid);
       const result = await closedLoop({
-        url: `http://127.0.0.1:${port}/`,
+        url,
         connections: ctx.profile.connections,
         durationS: ctx.profile.closedS,
       });
-      samples.push({
-        cpu: (cpuMicros(child.pid ?? 0) - before) / Math.max(1, result.requests),
-        rps: result.rps,
-      });
+      if (result.non2xx + result.errors > 0) throw new Error(`bare http: ${url} failed`);
+      return { cpu: (cpuMicros(pid) - before) / Math.max(1, result.requests), rps: result.rps };
+    };
+    const proxied = `${gateway.url}/api/me`;
+    await closedLoop({
+      url: proxied,
+      connections: ctx.profile.connections,
+      durationS: ctx.profile.warmupS,
+    });
+    const bare: Array<{ cpu: number; rps: number }> = [];
+    const through: Array<{ cpu: number; rps: number }> = [];
+    for (let round = 0; round < ctx.profile.rounds; round++) {
+      bare.push(await measure(child.pid ?? 0, `${upstream}/`));
+      through.push(await measure(gateway.child.pid ?? 0, proxied));
     }
-    samples.sort((a, b) => a.cpu - b.cpu);
+    const ratios = through.map((g, i) => g.cpu / bare[i].cpu);
     return {
-      cpuPerRequest: samples[Math.floor(samples.length / 2)].cpu,
-      rps: samples[Math.floor(samples.length / 2)].rps,
+      cpuPerRequest: median(bare.map((s) => s.cpu)),
+      rps: median(bare.map((s) => s.rps)),
+      gateway: {
+        cpuPerRequest: median(through.map((s) => s.cpu)),
+        rps: median(through.map((s) => s.rps)),
+        ratio: median(ratios),
+        ratios,
+      },
     };
   } finally {
+    await gateway?.stop();
     child.kill();
   }
 }
