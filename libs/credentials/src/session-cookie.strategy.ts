@@ -2,9 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import { Metrics } from '@authfarm/platform';
-import { SessionStore, sessionIdOf } from '@authfarm/session-store';
+import { SessionIdMemo, SessionStore } from '@authfarm/session-store';
 import { SESSION_COOKIE, readCookie } from './access-token.js';
 import type { Principal } from './principal.js';
+
+/** Cookies of live sessions whose hashed id is kept (about 200 bytes each). */
+const SESSION_IDS_REMEMBERED = 10_000;
 
 interface CookieRequest {
   headers: { cookie?: string };
@@ -17,6 +20,8 @@ interface CookieRequest {
  */
 @Injectable()
 export class SessionCookieStrategy extends PassportStrategy(Strategy, 'session-cookie') {
+  private readonly ids = new SessionIdMemo(SESSION_IDS_REMEMBERED);
+
   constructor(
     private readonly store: SessionStore,
     private readonly metrics: Metrics,
@@ -27,7 +32,7 @@ export class SessionCookieStrategy extends PassportStrategy(Strategy, 'session-c
   override authenticate(req: CookieRequest): void {
     const secret = readCookie(req.headers.cookie, SESSION_COOKIE);
     if (secret === undefined) return this.fail(401);
-    const id = sessionIdOf(secret);
+    const id = this.ids.idOf(secret);
     if (id === undefined) {
       this.metrics.authOutcome('session', 'invalid');
       return this.fail(401);
@@ -41,6 +46,7 @@ export class SessionCookieStrategy extends PassportStrategy(Strategy, 'session-c
           this.metrics.authOutcome('session', 'revoked');
           return this.fail(401);
         }
+        this.ids.remember(secret, id);
         this.metrics.authOutcome('session', 'ok');
         const principal: Principal = {
           sub: record.userId,

@@ -1,4 +1,4 @@
-export { newSessionSecret, sessionIdOf } from './session-id.js';
+export { SessionIdMemo, newSessionSecret, sessionIdOf } from './session-id.js';
 export { MemorySessionStore } from './session-store.memory.js';
 export { PostgresSessionStore } from './session-store.postgres.js';
 export { RedisSessionStore } from './session-store.redis.js';
