@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import { Strategy } from 'passport-jwt';
 import { Metrics } from '@authfarm/platform';
 import { RevocationState } from '@authfarm/revocation';
-import type { AccessTokenClaims } from './access-token.js';
+import { readBearer, type AccessTokenClaims } from './access-token.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
 import { JwtVerificationError } from './jwt-verifier.js';
 import type { Principal } from './principal.js';
@@ -24,7 +24,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly revocations: RevocationState,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // The guard's own reader (RFC 6750 §2.1), so the guard and the strategy agree on what a
+      // bearer token is, and the header is not parsed a second time by a regular expression.
+      jwtFromRequest: (req: { headers: { authorization?: string } }) =>
+        readBearer(req.headers.authorization) ?? null,
       // Keys are chosen per token by kid inside the verifier; this value is never used.
       secretOrKeyProvider: (_req: unknown, _token: string, done: (e: null, k: string) => void) =>
         done(null, 'by-kid'),
