@@ -1,27 +1,9 @@
 // What the decision benchmarks (bench/decisions/*.js) share: CPU from /proc, summary statistics,
 // number formatting and where raw results go. Each script stays a standalone command.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * On-CPU time of a process so far in µs, summed over its threads from
- * /proc/<pid>/task/<tid>/schedstat (nanoseconds): precise enough for a few thousand requests,
- * where 10 ms ticks are not. Falls back to the ticks where schedstat is missing.
- */
-export function cpuMicros(pid) {
-  try {
-    let nanos = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      nanos += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    }
-    if (Number.isFinite(nanos) && nanos > 0) return nanos / 1000;
-  } catch {
-    // no schedstat on this kernel
-  }
-  return cpuTicks(pid) * 1e4;
-}
 
 /** utime + stime of a process so far, in clock ticks (`getconf CLK_TCK`, 100 here). */
 export function cpuTicks(pid) {
