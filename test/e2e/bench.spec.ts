@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resultsSchema } from '../../apps/bench/src/report/results.schema.js';
@@ -45,7 +45,19 @@ describe('npm run bench', () => {
       const report = readFileSync(join(out, 'report.md'), 'utf8');
       for (let section = 1; section <= 9; section++)
         expect(report).toMatch(new RegExp(`^## ${section}\\. `, 'm'));
-      expect(existsSync(join(out, 'report.md'))).toBe(true);
+
+      // --render rewrites the report and the targets from results.json alone, measuring nothing.
+      rmSync(join(out, 'report.md'));
+      const rendered = await new Promise<number | null>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ['dist/apps/bench/src/main.js', '--render', join(out, 'results.json')],
+          { env: { PATH: process.env.PATH }, stdio: ['ignore', 'ignore', 'inherit'] },
+        );
+        child.on('exit', resolve);
+      });
+      expect(rendered).toBe(0);
+      expect(readFileSync(join(out, 'report.md'), 'utf8')).toBe(report);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
