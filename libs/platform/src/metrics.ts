@@ -64,8 +64,10 @@ export class Metrics {
 
 /** A prom-client counter with two labels whose increments are plain numbers until scraped. */
 class CounterSeries {
-  private readonly series = new Map<string, Map<string | number, { pending: number }>>();
-  private readonly entries: Array<{ labels: Record<string, string>; pending: number }> = [];
+  private readonly series = new Map<
+    string,
+    Map<string | number, { labels: Record<string, string>; pending: number }>
+  >();
   private readonly labelNames: [string, string];
 
   constructor(options: {
@@ -75,7 +77,7 @@ class CounterSeries {
     registry: Registry;
   }) {
     this.labelNames = options.labelNames;
-    const { entries } = this;
+    const { series } = this;
     new Counter({
       name: options.name,
       help: options.help,
@@ -83,10 +85,12 @@ class CounterSeries {
       registers: [options.registry],
       // Called by the registry on every scrape, before it reads the counter.
       collect() {
-        for (const entry of entries) {
-          if (entry.pending === 0) continue;
-          this.inc(entry.labels, entry.pending);
-          entry.pending = 0;
+        for (const inner of series.values()) {
+          for (const entry of inner.values()) {
+            if (entry.pending === 0) continue;
+            this.inc(entry.labels, entry.pending);
+            entry.pending = 0;
+          }
         }
       },
     });
@@ -101,10 +105,8 @@ class CounterSeries {
     let entry = inner.get(b);
     if (!entry) {
       const [first, second] = this.labelNames;
-      const added = { labels: { [first]: a, [second]: String(b) }, pending: 0 };
-      this.entries.push(added);
-      inner.set(b, added);
-      entry = added;
+      entry = { labels: { [first]: a, [second]: String(b) }, pending: 0 };
+      inner.set(b, entry);
     }
     entry.pending++;
   }

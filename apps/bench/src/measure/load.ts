@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { Agent, request } from 'node:http';
+import { cpuMicros } from './process-cpu.js';
 
 export interface ClosedLoopResult {
   requests: number;
@@ -37,6 +38,23 @@ export async function closedLoop(options: {
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+  };
+}
+
+/**
+ * CPU µs per request that process `pid` spent while `options` loaded it (a process of its own: a
+ * bare server, a gateway). A failed request throws: it would measure the failure path instead.
+ */
+export async function cpuUnderLoad(
+  pid: number,
+  options: Parameters<typeof closedLoop>[0],
+): Promise<{ cpuPerRequest: number; rps: number }> {
+  const before = cpuMicros(pid);
+  const result = await closedLoop(options);
+  if (result.non2xx + result.errors > 0) throw new Error(`load on ${options.url} failed`);
+  return {
+    cpuPerRequest: (cpuMicros(pid) - before) / Math.max(1, result.requests),
+    rps: result.rps,
   };
 }
 

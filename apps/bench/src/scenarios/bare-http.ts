@@ -3,8 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnService, type ServiceProcess } from '@authfarm/farm';
 import type { BenchContext } from '../bench-context.js';
-import { closedLoop, median } from '../measure/load.js';
-import { cpuMicros } from '../measure/process-cpu.js';
+import { closedLoop, cpuUnderLoad, median } from '../measure/load.js';
 
 const GATEWAY = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -62,14 +61,9 @@ export async function bareHttp(ctx: BenchContext): Promise<BareHttp> {
       log: () => undefined,
     });
     const measure = async (pid: number, url: string) => {
-      const before = cpuMicros(pid);
-      const result = await closedLoop({
-        url,
-        connections: ctx.profile.connections,
-        durationS: ctx.profile.closedS,
-      });
-      if (result.non2xx + result.errors > 0) throw new Error(`bare http: ${url} failed`);
-      return { cpu: (cpuMicros(pid) - before) / Math.max(1, result.requests), rps: result.rps };
+      const load = { url, connections: ctx.profile.connections, durationS: ctx.profile.closedS };
+      const { cpuPerRequest, rps } = await cpuUnderLoad(pid, load);
+      return { cpu: cpuPerRequest, rps };
     };
     const proxied = `${gateway.url}/api/me`;
     await closedLoop({

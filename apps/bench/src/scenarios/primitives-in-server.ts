@@ -2,8 +2,7 @@ import { fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext } from '../bench-context.js';
-import { closedLoop, median } from '../measure/load.js';
-import { cpuMicros } from '../measure/process-cpu.js';
+import { cpuUnderLoad, median } from '../measure/load.js';
 
 /** The primitives measured once per request (the names of their loop figures). */
 export const IN_SERVER_PRIMITIVES = [
@@ -48,18 +47,15 @@ export async function primitivesInServer(ctx: BenchContext): Promise<Map<string,
       child.once('exit', (code) => reject(new Error(`primitive server exited with ${code}`)));
     });
     const routes = ['plain', ...IN_SERVER_PRIMITIVES.map((_, index) => String(index))];
-    const run = async (route: string, durationS: number) => {
-      const before = cpuMicros(child.pid ?? 0);
-      const result = await closedLoop({
-        url: `http://127.0.0.1:${port}/op/${route}`,
-        connections: profile.connections,
-        durationS,
-        overallRate: profile.cpuRate,
-      });
-      if (result.non2xx + result.errors > 0)
-        throw new Error(`primitive server: /op/${route} failed`);
-      return (cpuMicros(child.pid ?? 0) - before) / Math.max(1, result.requests);
-    };
+    const run = async (route: string, durationS: number) =>
+      (
+        await cpuUnderLoad(child.pid ?? 0, {
+          url: `http://127.0.0.1:${port}/op/${route}`,
+          connections: profile.connections,
+          durationS,
+          overallRate: profile.cpuRate,
+        })
+      ).cpuPerRequest;
     for (const route of routes) await run(route, profile.warmupS);
     const rounds = new Map<string, number[]>(IN_SERVER_PRIMITIVES.map((name) => [name, []]));
     const durationS = Math.min(profile.closedS, 3);
