@@ -60,29 +60,30 @@ export async function bareHttp(ctx: BenchContext): Promise<BareHttp> {
       },
       log: () => undefined,
     });
-    const measure = async (pid: number, url: string) => {
-      const load = { url, connections: ctx.profile.connections, durationS: ctx.profile.closedS };
-      const { cpuPerRequest, rps } = await cpuUnderLoad(pid, load);
-      return { cpu: cpuPerRequest, rps };
-    };
+    const measure = (pid: number, url: string) =>
+      cpuUnderLoad(pid, {
+        url,
+        connections: ctx.profile.connections,
+        durationS: ctx.profile.closedS,
+      });
     const proxied = `${gateway.url}/api/me`;
     await closedLoop({
       url: proxied,
       connections: ctx.profile.connections,
       durationS: ctx.profile.warmupS,
     });
-    const bare: Array<{ cpu: number; rps: number }> = [];
-    const through: Array<{ cpu: number; rps: number }> = [];
+    const bare: Array<{ cpuPerRequest: number; rps: number }> = [];
+    const through: Array<{ cpuPerRequest: number; rps: number }> = [];
     for (let round = 0; round < ctx.profile.rounds; round++) {
       bare.push(await measure(child.pid ?? 0, `${upstream}/`));
       through.push(await measure(gateway.child.pid ?? 0, proxied));
     }
-    const ratios = through.map((g, i) => g.cpu / bare[i].cpu);
+    const ratios = through.map((g, i) => g.cpuPerRequest / bare[i].cpuPerRequest);
     return {
-      cpuPerRequest: median(bare.map((s) => s.cpu)),
+      cpuPerRequest: median(bare.map((s) => s.cpuPerRequest)),
       rps: median(bare.map((s) => s.rps)),
       gateway: {
-        cpuPerRequest: median(through.map((s) => s.cpu)),
+        cpuPerRequest: median(through.map((s) => s.cpuPerRequest)),
         rps: median(through.map((s) => s.rps)),
         ratio: median(ratios),
         ratios,
