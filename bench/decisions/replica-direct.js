@@ -4,7 +4,9 @@
 // replica's cost of authenticating a request. A whole farm (auth, one replica, gateway) runs
 // from dist/ (run `npm run build` first) on the local Redis and Postgres, in a scratch database
 // and key prefix it removes at the end. CPU is the replica's on-CPU time from its threads'
-// /proc schedstat (ns), divided by the requests completed; autocannon runs in this process.
+// /proc schedstat (ns), divided by the requests completed; autocannon runs in this process. The
+// store's CPU per request is read the same way: the Redis server process, or the Postgres
+// backends serving the farm's database.
 //
 //   node bench/decisions/replica-direct.js [--rounds 5] [--seconds 4] [--warmup 2] [--connections 16]
 //     [--store redis|postgres] [--alg HS256|EdDSA|ES256|RS256] [--cache 0|10000]
@@ -91,6 +93,25 @@ const cases = [
 
 const replica = farm.replicas[0];
 
+const statsClient = new pg.Client({ connectionString: postgres.url });
+await statsClient.connect();
+const redisPid = await (async () => {
+  const { Redis } = require('ioredis');
+  const client = new Redis(redis.url);
+  const info = await client.info('server');
+  client.disconnect();
+  return Number(info.match(/process_id:(\d+)/)[1]);
+})();
+// Postgres backends come and go with the pools: read their pids at each reading.
+async function storeCpu() {
+  if (args.store === 'redis') return cpuMicros(redisPid);
+  const { rows } = await statsClient.query(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [database],
+  );
+  return rows.reduce((sum, { pid }) => sum + cpuMicros(pid), 0);
+}
+
 const samples = Object.fromEntries(cases.map(([name]) => [name, []]));
 const started = new Date();
 try {
@@ -106,6 +127,7 @@ try {
   for (let round = 0; round < Number(args.rounds); round++) {
     for (const [name, path, headers] of cases) {
       const before = cpuMicros(replica.child.pid);
+      const storeBefore = await storeCpu();
       const result = await autocannon({
         url: `${replica.url}${path}`,
         headers,
@@ -118,10 +140,12 @@ try {
       samples[name].push({
         rps: requests / result.duration,
         cpuPerRequest: (cpuMicros(replica.child.pid) - before) / requests,
+        storeCpuPerRequest: ((await storeCpu()) - storeBefore) / requests,
       });
     }
   }
 } finally {
+  await statsClient.end();
   await farm.stop();
   const admin = new pg.Client({ connectionString: postgres.url.replace(database, 'postgres') });
   await admin.connect();
@@ -136,6 +160,7 @@ const summary = Object.entries(samples).map(([name, rounds]) => ({
   name,
   rps: median(rounds.map((r) => r.rps)),
   cpuPerRequest: median(rounds.map((r) => r.cpuPerRequest)),
+  storeCpuPerRequest: median(rounds.map((r) => r.storeCpuPerRequest)),
   range: [
     Math.min(...rounds.map((r) => r.cpuPerRequest)),
     Math.max(...rounds.map((r) => r.cpuPerRequest)),
@@ -150,14 +175,14 @@ for (const s of summary) {
 }
 console.log(`\n${JSON.stringify(args)}; load average ${loadavg().map((l) => l.toFixed(2))}\n`);
 console.log(
-  '| credential | req/s | replica µs/req, median (range) | over no-auth, paired by round |',
+  `| credential | req/s | replica µs/req, median (range) | over no-auth, paired by round | ${args.store} µs/req |`,
 );
-console.log('|---|---|---|---|');
+console.log('|---|---|---|---|---|');
 for (const s of summary) {
   const [min, max] = s.range.map((v) => v.toFixed(1));
   const over = s.overNoAuth === undefined ? '' : `${s.overNoAuth.toFixed(1)} µs`;
   console.log(
-    `| ${s.name} | ${Math.round(s.rps)} | ${s.cpuPerRequest.toFixed(1)} (${min}–${max}) | ${over} |`,
+    `| ${s.name} | ${Math.round(s.rps)} | ${s.cpuPerRequest.toFixed(1)} (${min}–${max}) | ${over} | ${s.storeCpuPerRequest.toFixed(1)} |`,
   );
 }
 const file = writeResult('replica-direct', {

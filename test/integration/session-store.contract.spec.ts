@@ -134,6 +134,37 @@ describe.each([
     expect(after - before).toBe(1);
   });
 
+  it('answers a caller that saw a recent lastSeenAt with the stored record, in one round trip', async () => {
+    const { id, record } = await newSession();
+    const before = await h.storeCommands();
+    expect(await h.store.touch(id, now + 30_000, now)).toEqual(record);
+    expect((await h.storeCommands()) - before).toBe(1);
+  });
+
+  it('still refreshes once the lastSeenAt a caller saw is a touch interval old', async () => {
+    const { id } = await newSession();
+    expect((await h.store.touch(id, now + MINUTE - 1, now))?.lastSeenAt).toBe(now);
+    expect((await h.store.touch(id, now + MINUTE, now))?.lastSeenAt).toBe(now + MINUTE);
+  });
+
+  it('refuses an ended or absolutely expired session whatever lastSeenAt the caller saw', async () => {
+    const ended = await newSession();
+    await h.store.delete(ended.id);
+    expect(await h.store.touch(ended.id, now + 1000, now)).toBeUndefined();
+    // Active all along (last seen a second ago), created almost an absolute timeout ago.
+    const id = sessionIdOf(newSessionSecret()) as string;
+    await h.store.create(id, {
+      userId: await h.newUser(),
+      username: 'alice',
+      createdAt: now - timeouts.absoluteMs + 1000,
+      lastSeenAt: now - 1000,
+      absoluteExpiresAt: now + 1000,
+      userAgent: 'jest/contract',
+    });
+    expect(await h.store.touch(id, now, now - 1000)).toBeDefined();
+    expect(await h.store.touch(id, now + 1000, now - 1000)).toBeUndefined();
+  });
+
   it('deletes one session and reports whether it existed', async () => {
     const { id } = await newSession();
     expect(await h.store.delete(id)).toBe(true);

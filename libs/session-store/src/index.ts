@@ -1,4 +1,4 @@
-export { SessionIdMemo, newSessionSecret, sessionIdOf } from './session-id.js';
+export { SessionIdMemo, newSessionSecret, sessionIdOf, type KnownSession } from './session-id.js';
 export { MemorySessionStore } from './session-store.memory.js';
 export { PostgresSessionStore } from './session-store.postgres.js';
 export { RedisSessionStore } from './session-store.redis.js';

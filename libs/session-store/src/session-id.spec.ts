@@ -25,36 +25,36 @@ describe('session ids', () => {
 });
 
 describe('SessionIdMemo', () => {
-  it('answers the hash of the secret, remembered or not, and nothing for a malformed cookie', () => {
+  it("keeps a confirmed session's id and the lastSeenAt the store answered last", () => {
     const memo = new SessionIdMemo(10);
     const secret = newSessionSecret();
     const id = sessionIdOf(secret) as string;
-    expect(memo.idOf(secret)).toBe(id);
-    memo.remember(secret, id);
-    expect(memo.idOf(secret)).toBe(id);
-    expect(memo.idOf('not a secret')).toBeUndefined();
+    memo.remember(secret, id, 1000);
+    expect(memo.get(secret)).toEqual({ id, seenAt: 1000 });
+    memo.remember(secret, id, 61_000);
+    expect(memo.get(secret)).toEqual({ id, seenAt: 61_000 });
+    expect(memo.remembered).toBe(1);
   });
 
-  it('keeps only what the store confirmed, so made-up cookies take no room', () => {
+  it('knows nothing of a secret the store has not confirmed', () => {
     const memo = new SessionIdMemo(10);
-    for (let i = 0; i < 100; i++) memo.idOf(newSessionSecret());
+    expect(memo.get(newSessionSecret())).toBeUndefined();
     expect(memo.remembered).toBe(0);
   });
 
-  it('stays within its bound, and a secret pushed out is hashed again', () => {
+  it('stays within its bound, the oldest secret going first', () => {
     const memo = new SessionIdMemo(3);
     const secrets = Array.from({ length: 4 }, newSessionSecret);
-    for (const secret of secrets) memo.remember(secret, sessionIdOf(secret) as string);
+    for (const secret of secrets) memo.remember(secret, sessionIdOf(secret) as string, 0);
     expect(memo.remembered).toBe(3);
-    expect(memo.idOf(secrets[0])).toBe(sessionIdOf(secrets[0]));
-    memo.remember(secrets[0], sessionIdOf(secrets[0]) as string);
-    expect(memo.remembered).toBe(3);
+    expect(memo.get(secrets[0])).toBeUndefined();
+    expect(memo.get(secrets[3])?.id).toBe(sessionIdOf(secrets[3]));
   });
 
   it('remembers nothing when its size is 0', () => {
     const memo = new SessionIdMemo(0);
     const secret = newSessionSecret();
-    memo.remember(secret, sessionIdOf(secret) as string);
+    memo.remember(secret, sessionIdOf(secret) as string, 0);
     expect(memo.remembered).toBe(0);
   });
 });

@@ -17,10 +17,19 @@ export function sessionIdOf(secret: string): string | undefined {
   return createHash('sha256').update(secret).digest('base64url');
 }
 
+/** What a process remembers of a live session whose cookie it has seen. */
+export interface KnownSession {
+  readonly id: string;
+  /** The session's `lastSeenAt` as the store answered it last time (epoch milliseconds). */
+  seenAt: number;
+}
+
 /**
- * `sessionIdOf`, remembered for the cookies of live sessions. A browser sends the same cookie on
- * every request, and one SHA-256 costs a replica 10–17 µs when it runs once per request, as much
- * as a third of the whole session check (docs/benchmark.md, the primitive floor in a server).
+ * `sessionIdOf`, remembered for the cookies of live sessions, with the `lastSeenAt` the store
+ * last answered. A browser sends the same cookie on every request, and one SHA-256 costs a replica
+ * 10–17 µs when it runs once per request, as much as a third of the whole session check
+ * (docs/benchmark.md, the primitive floor in a server); `seenAt` tells the store when no idle
+ * refresh can be due, so it can answer with a plain read (`SessionStore.touch`).
  *
  * Only secrets whose session the store has just confirmed are remembered, so a flood of made-up
  * cookies cannot push real ones out. Bounded; the oldest entry goes first. An ended session needs
@@ -29,24 +38,29 @@ export function sessionIdOf(secret: string): string | undefined {
  * anyway; the store itself still holds hashes only.
  */
 export class SessionIdMemo {
-  private readonly ids = new Map<string, string>();
+  private readonly known = new Map<string, KnownSession>();
 
   constructor(private readonly size: number) {}
 
-  /** The id of a well-formed secret (remembered or hashed now), undefined otherwise. */
-  idOf(secret: string): string | undefined {
-    return this.ids.get(secret) ?? sessionIdOf(secret);
+  /** What is remembered of a secret, if anything. */
+  get(secret: string): KnownSession | undefined {
+    return this.known.get(secret);
   }
 
-  /** Keeps `secret → id` after the store confirmed a live session under `id`. */
-  remember(secret: string, id: string): void {
-    if (this.size <= 0 || this.ids.has(secret)) return;
-    if (this.ids.size >= this.size) this.ids.delete(this.ids.keys().next().value as string);
-    this.ids.set(secret, id);
+  /** Keeps `secret → id, seenAt` after the store confirmed a live session under `id`. */
+  remember(secret: string, id: string, seenAt: number): void {
+    if (this.size <= 0) return;
+    const known = this.known.get(secret);
+    if (known) {
+      known.seenAt = seenAt;
+      return;
+    }
+    if (this.known.size >= this.size) this.known.delete(this.known.keys().next().value as string);
+    this.known.set(secret, { id, seenAt });
   }
 
   /** How many cookies are remembered now. */
   get remembered(): number {
-    return this.ids.size;
+    return this.known.size;
   }
 }

@@ -23,6 +23,18 @@ export interface SessionTimeouts {
 }
 
 /**
+ * False when a caller that was answered `lastSeenAt = seenAt` for a session knows that no idle
+ * refresh can be due at `now` (see `SessionStore.touch`).
+ */
+export function refreshMayBeDue(
+  now: number,
+  seenAt: number | undefined,
+  timeouts: SessionTimeouts,
+): boolean {
+  return seenAt === undefined || now - seenAt >= timeouts.touchIntervalMs;
+}
+
+/**
  * The shared session store: the swap point between Redis, Postgres and per-process memory.
  * Implementations throw `AppError('SESSION_STORE_UNAVAILABLE')` when the store cannot answer.
  */
@@ -34,10 +46,16 @@ export abstract class SessionStore {
   abstract create(id: string, record: SessionRecord): Promise<void>;
 
   /**
-   * Reads a live session and refreshes its idle timeout, in exactly one round trip.
-   * Returns undefined for an unknown, idle-expired or absolutely expired session.
+   * Reads a live session and, once its `lastSeenAt` is a touch interval old, refreshes its idle
+   * timeout: exactly one round trip either way. Returns undefined for an unknown, idle-expired or
+   * absolutely expired session.
+   *
+   * `seenAt` is the `lastSeenAt` the caller was answered for this session last time, if it kept
+   * it. While that is less than a touch interval before `now`, no refresh can be due (the stored
+   * value is never older than what was answered), and a store may answer with a plain read: no
+   * script, no write, a cheaper statement.
    */
-  abstract touch(id: string, now: number): Promise<SessionRecord | undefined>;
+  abstract touch(id: string, now: number, seenAt?: number): Promise<SessionRecord | undefined>;
 
   /** Deletes one session; true when it existed. */
   abstract delete(id: string): Promise<boolean>;
