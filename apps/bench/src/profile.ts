@@ -3,6 +3,8 @@ export interface Profile {
   name: 'full' | 'quick' | 'tiny';
   rounds: number;
   closedS: number;
+  /** Slices each mode's closed-loop run is cut into, taking turns with the other modes'. */
+  slices: number;
   /** Unrecorded load per mode before the first round, so no round measures a cold JIT. */
   warmupS: number;
   openS: number;
@@ -26,6 +28,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     name: 'full',
     rounds: 3,
     closedS: 5,
+    slices: 5,
     warmupS: 2,
     openS: 4,
     openRate: 300,
@@ -45,6 +48,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     name: 'quick',
     rounds: 3,
     closedS: 1,
+    slices: 2,
     warmupS: 0.5,
     openS: 1,
     openRate: 200,
@@ -64,6 +68,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     name: 'tiny',
     rounds: 3,
     closedS: 0.3,
+    slices: 1,
     warmupS: 0.1,
     openS: 0.3,
     openRate: 50,

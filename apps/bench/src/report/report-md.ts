@@ -49,6 +49,13 @@ export function withReadmeBlock(readme: string, block: string): string {
   return `${readme.slice(0, from + start.length)}\n${block}\n${readme.slice(to)}`;
 }
 
+/** How the closed-loop runs of a round were ordered (one piece each before the profile had slices). */
+function inTurns(r: Results): string {
+  const slices = (r.profile as { slices?: number }).slices ?? 1;
+  if (slices <= 1) return '';
+  return `, each mode's run cut into ${slices} slices that take turns with the other modes' (A B C … C B A …), so a drift of the machine during a round falls on every mode alike`;
+}
+
 /** A warning for every round of scenario 1 whose closed loop had failed requests. */
 function failures(r: Results): string {
   const failed = r.scenarios.cost.modes.flatMap((m) =>
@@ -76,7 +83,7 @@ ${r.targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? 'm
 
 ## 1. Cost per request by mode
 
-Closed loop (${(r.profile as { connections?: number }).connections} connections) through the gateway for throughput and CPU; open loop at ${(r.profile as { openRate?: number }).openRate} req/s for latency (coordinated omission corrected); and CPU again at a fixed ${(r.profile as { cpuRate?: number }).cpuRate} req/s on the same kept-alive connections, the same rate for every mode and followed by the no-auth route of the same farm, from which the replica-overhead targets are computed (in the closed loop a slower route also loses batching: both are shown). CPU per request from /proc (per-thread schedstat, in nanoseconds) for each process; round trips counted by the replicas (\`authfarm_store_round_trips_total\`) and work counted by the stores (Redis \`INFO commandstats\`, where the session script counts once plus once per command inside it; Postgres \`pg_stat_database\` transactions, which include the auth service's and other farms' background work).
+Closed loop (${(r.profile as { connections?: number }).connections} connections) through the gateway for throughput and CPU${inTurns(r)}; open loop at ${(r.profile as { openRate?: number }).openRate} req/s for latency (coordinated omission corrected); and CPU again at a fixed ${(r.profile as { cpuRate?: number }).cpuRate} req/s on the same kept-alive connections, the same rate for every mode and followed by the no-auth route of the same farm, from which the replica-overhead targets are computed (in the closed loop a slower route also loses batching: both are shown). CPU per request from /proc (per-thread schedstat, in nanoseconds) for each process; ${'slices' in r.profile ? 'during the fixed-rate run, ' : ''}round trips counted by the replicas (\`authfarm_store_round_trips_total\`) and work counted by the stores (Redis \`INFO commandstats\`, where the session script counts once plus once per command inside it; Postgres \`pg_stat_database\` transactions, which include the auth service's and other farms' background work).
 
 ${summaryTable(r)}
 

@@ -44,10 +44,11 @@ export const MODES: ModeSpec[] = [
 ];
 
 export interface ModeRound {
+  /** Closed loop (saturated), in slices taking turns with the other modes' (`closedLoopsInTurns`). */
   rps: number;
   requests: number;
   non2xx: number;
-  /** CPU µs per request, by process kind, in the closed loop (saturated). */
+  /** CPU µs per request, by process kind, in the closed loop. */
   cpuPerRequest: Record<string, number>;
   /**
    * CPU µs per request, by process kind, at `profile.cpuRate` requests per second on kept-alive
@@ -57,7 +58,10 @@ export interface ModeRound {
   cpuPerRequestFixedRate: Record<string, number>;
   /** The same, for the no-auth route of the same farm, measured right after. */
   noAuthFixedRate: Record<string, number>;
-  /** Commands per request counted by Redis itself (a script counts once plus once per command inside). */
+  /**
+   * Commands per request counted by Redis itself during the fixed-rate run (a script counts once
+   * plus once per command inside); the two counts below likewise.
+   */
   redisCommandsPerRequest: number;
   /** Round trips per request the replicas counted (authfarm_store_round_trips_total). */
   serviceRoundTripsPerRequest: number;
@@ -109,54 +113,48 @@ export async function costByMode(ctx: BenchContext, modes = MODES): Promise<Mode
   const rounds = new Map<string, ModeRound[]>(modes.map((m) => [m.mode, []]));
   let done = 0;
   for (let round = 0; round < profile.rounds; round++) {
+    // A fresh login each round: a whole run outlasts JWT_TTL (300 s), and an expired token
+    // would measure the 401 path instead of the check.
     for (const setup of setups) {
-      const { spec, farm, path } = setup;
-      // A fresh login each round: a whole run outlasts JWT_TTL (300 s), and an expired token
-      // would measure the 401 path instead of the check.
-      if (round > 0 && spec.login !== 'none') setup.credential = await ctx.login(farm, spec.login);
-      const { credential } = setup;
+      if (round > 0 && setup.spec.login !== 'none') {
+        setup.credential = await ctx.login(setup.farm, setup.spec.login);
+      }
+    }
+    const closed = await closedLoopsInTurns(ctx, setups);
+    for (const [i, setup] of setups.entries()) {
+      const { spec, farm, path, credential } = setup;
       const url = `${farm.gatewayUrl}${path}`;
-      const meter = ctx.cpuMeter(farm);
-      const redisBefore = await redisCommands(ctx.redis);
-      const pgBefore = await postgresTransactions(ctx.db, BENCH_DATABASE);
-      const tripsBefore = await serviceRoundTrips(farm);
-      meter.begin();
-      const closed = await closedLoop({
-        url,
-        headers: credential,
-        connections: profile.connections,
-        durationS: profile.closedS,
-      });
-      const cpu = meter.end();
-      // One INFO and one stats read of our own fall between the two readings.
-      const redisAfter = (await redisCommands(ctx.redis)) - 1;
-      const pgAfter = (await postgresTransactions(ctx.db, BENCH_DATABASE)) - 2;
-      const trips = (await serviceRoundTrips(farm)) - tripsBefore;
       const samples = await openLoop({
         url,
         headers: credential,
         rate: profile.openRate,
         durationS: profile.openS,
       });
+      const redisBefore = await redisCommands(ctx.redis);
+      const pgBefore = await postgresTransactions(ctx.db, BENCH_DATABASE);
+      const tripsBefore = await serviceRoundTrips(farm);
       const fixedRate = await fixedRateCpu(ctx, farm, url, credential);
+      // One INFO and one stats read of our own fall between the two readings.
+      const redisAfter = (await redisCommands(ctx.redis)) - 1;
+      const pgAfter = (await postgresTransactions(ctx.db, BENCH_DATABASE)) - 2;
+      const trips = (await serviceRoundTrips(farm)) - tripsBefore;
       // The no-auth route of the same farm, right after: modes on other farms (other algorithms,
       // stores) are compared with their own replica process, not with another farm's.
       const noAuth =
         spec.login === 'none'
           ? fixedRate
           : await fixedRateCpu(ctx, farm, `${farm.gatewayUrl}/api/me/ping`, {});
+      const { requests } = fixedRate;
       rounds.get(spec.mode)!.push({
-        rps: closed.rps,
-        requests: closed.requests,
-        non2xx: closed.non2xx + closed.errors,
-        cpuPerRequest: perRequest(cpu, closed.requests),
+        rps: closed[i].requests / closed[i].durationS,
+        requests: closed[i].requests,
+        non2xx: closed[i].failed,
+        cpuPerRequest: perRequest(closed[i].cpu, closed[i].requests),
         cpuPerRequestFixedRate: fixedRate.cpuPerRequest,
         noAuthFixedRate: noAuth.cpuPerRequest,
-        redisCommandsPerRequest:
-          Math.max(0, redisAfter - redisBefore) / Math.max(1, closed.requests),
-        postgresStatementsPerRequest:
-          Math.max(0, pgAfter - pgBefore) / Math.max(1, closed.requests),
-        serviceRoundTripsPerRequest: trips / Math.max(1, closed.requests),
+        redisCommandsPerRequest: Math.max(0, redisAfter - redisBefore) / Math.max(1, requests),
+        postgresStatementsPerRequest: Math.max(0, pgAfter - pgBefore) / Math.max(1, requests),
+        serviceRoundTripsPerRequest: trips / Math.max(1, requests),
         latenciesMs: samples.map((s) => round2(s.latencyMs)),
       });
       done++;
@@ -209,13 +207,61 @@ async function serviceRoundTrips(farm: Farm): Promise<number> {
   return total;
 }
 
+interface ClosedLoopTotals {
+  requests: number;
+  durationS: number;
+  failed: number;
+  /** CPU µs by process kind, summed over the slices. */
+  cpu: Record<string, number>;
+}
+
+/**
+ * One round's closed-loop runs, every mode's cut into `profile.slices` slices that take turns
+ * (A B C … C B A …). The machine's speed drifts (no-auth ranged from 8,399 to 11,860 req/s between
+ * the rounds of one full run), and run back to back a mode's ratio to no-auth would carry whatever
+ * the drift did between the two; in turns, it lands on every mode alike.
+ */
+async function closedLoopsInTurns(
+  ctx: BenchContext,
+  setups: Array<{ farm: Farm; credential: Credential; path: string }>,
+): Promise<ClosedLoopTotals[]> {
+  const { profile } = ctx;
+  const totals: ClosedLoopTotals[] = setups.map(() => ({
+    requests: 0,
+    durationS: 0,
+    failed: 0,
+    cpu: {},
+  }));
+  const forward = setups.map((_, i) => i);
+  for (let slice = 0; slice < profile.slices; slice++) {
+    for (const i of slice % 2 === 0 ? forward : [...forward].reverse()) {
+      const { farm, credential, path } = setups[i];
+      const meter = ctx.cpuMeter(farm);
+      meter.begin();
+      const run = await closedLoop({
+        url: `${farm.gatewayUrl}${path}`,
+        headers: credential,
+        connections: profile.connections,
+        durationS: profile.closedS / profile.slices,
+      });
+      for (const [kind, micros] of Object.entries(meter.end())) {
+        totals[i].cpu[kind] = (totals[i].cpu[kind] ?? 0) + micros;
+      }
+      totals[i].requests += run.requests;
+      totals[i].durationS += run.durationS;
+      totals[i].failed += run.non2xx + run.errors;
+    }
+  }
+  return totals;
+}
+
 /** CPU per request of each process of `farm` at the profile's fixed rate. */
 async function fixedRateCpu(
   ctx: BenchContext,
   farm: Farm,
   url: string,
   headers: Credential,
-): Promise<{ cpuPerRequest: Record<string, number> }> {
+): Promise<{ cpuPerRequest: Record<string, number>; requests: number }> {
   const meter = ctx.cpuMeter(farm);
   meter.begin();
   const run = await closedLoop({
@@ -225,7 +271,7 @@ async function fixedRateCpu(
     durationS: ctx.profile.closedS,
     overallRate: ctx.profile.cpuRate,
   });
-  return { cpuPerRequest: perRequest(meter.end(), run.requests) };
+  return { cpuPerRequest: perRequest(meter.end(), run.requests), requests: run.requests };
 }
 
 function perRequest(cpu: Record<string, number>, requests: number): Record<string, number> {
