@@ -26,7 +26,7 @@ export function evaluateTargets(s: Scenarios): Target[] {
   const base = modes.get('no-auth');
   if (!base) return targets;
   // The check's own cost: replica CPU over no-auth with every mode at the same fixed rate. Each
-  // round's run of a mode is followed by the no-auth route of the same farm (the same replica
+  // round's run of a mode takes turns with the no-auth route of the same farm (the same replica
   // process): the overhead is that difference, taken per round, median over rounds. (The closed
   // loop's replica CPU, in the per-process table, is not differenced: modes on other farms have
   // no closed-loop no-auth run of their own to subtract.)

@@ -56,7 +56,7 @@ export interface ModeRound {
    * check, not a change in batching.
    */
   cpuPerRequestFixedRate: Record<string, number>;
-  /** The same, for the no-auth route of the same farm, measured right after. */
+  /** The same, for the no-auth route of the same farm, in slices taking turns with the mode's. */
   noAuthFixedRate: Record<string, number>;
   /**
    * Commands per request counted by Redis itself during the fixed-rate run (a script counts once
@@ -133,17 +133,17 @@ export async function costByMode(ctx: BenchContext, modes = MODES): Promise<Mode
       const redisBefore = await redisCommands(ctx.redis);
       const pgBefore = await postgresTransactions(ctx.db, BENCH_DATABASE);
       const tripsBefore = await serviceRoundTrips(farm);
-      const fixedRate = await fixedRateCpu(ctx, farm, url, credential);
-      // One INFO and one stats read of our own fall between the two readings.
+      // With the no-auth route of the same farm, in turns: modes on other farms (other
+      // algorithms, stores) are compared with their own replica process, not with another farm's.
+      const [fixedRate, noAuth = fixedRate] = await fixedRateCpu(ctx, farm, [
+        { url, headers: credential },
+        ...(spec.login === 'none' ? [] : [{ url: `${farm.gatewayUrl}/api/me/ping`, headers: {} }]),
+      ]);
+      // One INFO and one stats read of our own fall between the two readings; the no-auth
+      // route's slices add no store work.
       const redisAfter = (await redisCommands(ctx.redis)) - 1;
       const pgAfter = (await postgresTransactions(ctx.db, BENCH_DATABASE)) - 2;
       const trips = (await serviceRoundTrips(farm)) - tripsBefore;
-      // The no-auth route of the same farm, right after: modes on other farms (other algorithms,
-      // stores) are compared with their own replica process, not with another farm's.
-      const noAuth =
-        spec.login === 'none'
-          ? fixedRate
-          : await fixedRateCpu(ctx, farm, `${farm.gatewayUrl}/api/me/ping`, {});
       const { requests } = fixedRate;
       rounds.get(spec.mode)!.push({
         rps: closed[i].requests / closed[i].durationS,
@@ -244,9 +244,7 @@ async function closedLoopsInTurns(
         connections: profile.connections,
         durationS: profile.closedS / profile.slices,
       });
-      for (const [kind, micros] of Object.entries(meter.end())) {
-        totals[i].cpu[kind] = (totals[i].cpu[kind] ?? 0) + micros;
-      }
+      addInto(totals[i].cpu, meter.end());
       totals[i].requests += run.requests;
       totals[i].durationS += run.durationS;
       totals[i].failed += run.non2xx + run.errors;
@@ -255,23 +253,43 @@ async function closedLoopsInTurns(
   return totals;
 }
 
-/** CPU per request of each process of `farm` at the profile's fixed rate. */
+/**
+ * CPU per request of each process of `farm` at the profile's fixed rate, for each route, in
+ * slices that take turns (A B, B A, A B, …): the replica-overhead targets subtract the second
+ * route's figure from the first's, and at this rate a difference of a few microseconds is smaller
+ * than the machine's drift over the ten seconds two back-to-back runs would take.
+ */
 async function fixedRateCpu(
   ctx: BenchContext,
   farm: Farm,
-  url: string,
-  headers: Credential,
-): Promise<{ cpuPerRequest: Record<string, number>; requests: number }> {
-  const meter = ctx.cpuMeter(farm);
-  meter.begin();
-  const run = await closedLoop({
-    url,
-    headers,
-    connections: ctx.profile.connections,
-    durationS: ctx.profile.closedS,
-    overallRate: ctx.profile.cpuRate,
-  });
-  return { cpuPerRequest: perRequest(meter.end(), run.requests), requests: run.requests };
+  routes: Array<{ url: string; headers: Credential }>,
+): Promise<Array<{ cpuPerRequest: Record<string, number>; requests: number }>> {
+  const { profile } = ctx;
+  const totals = routes.map(() => ({ cpu: {} as Record<string, number>, requests: 0 }));
+  const forward = routes.map((_, i) => i);
+  for (let slice = 0; slice < profile.slices; slice++) {
+    for (const i of slice % 2 === 0 ? forward : [...forward].reverse()) {
+      const meter = ctx.cpuMeter(farm);
+      meter.begin();
+      const run = await closedLoop({
+        url: routes[i].url,
+        headers: routes[i].headers,
+        connections: profile.connections,
+        durationS: profile.closedS / profile.slices,
+        overallRate: profile.cpuRate,
+      });
+      addInto(totals[i].cpu, meter.end());
+      totals[i].requests += run.requests;
+    }
+  }
+  return totals.map((t) => ({
+    cpuPerRequest: perRequest(t.cpu, t.requests),
+    requests: t.requests,
+  }));
+}
+
+function addInto(sum: Record<string, number>, add: Record<string, number>): void {
+  for (const [kind, micros] of Object.entries(add)) sum[kind] = (sum[kind] ?? 0) + micros;
 }
 
 function perRequest(cpu: Record<string, number>, requests: number): Record<string, number> {
