@@ -44,7 +44,7 @@ export const MODES: ModeSpec[] = [
 ];
 
 export interface ModeRound {
-  /** Closed loop (saturated), in slices taking turns with the other modes' (`closedLoopsInTurns`). */
+  /** Closed loop (saturated), in slices taking turns with the other modes' (`runsInTurns`). */
   rps: number;
   requests: number;
   non2xx: number;
@@ -88,7 +88,7 @@ export interface ModeSummary {
 export async function costByMode(ctx: BenchContext, modes = MODES): Promise<ModeSummary[]> {
   const { profile, progress } = ctx;
   progress.start('1. cost per request');
-  const setups: Array<{ spec: ModeSpec; farm: Farm; credential: Credential; path: string }> = [];
+  const setups: Array<{ spec: ModeSpec; farm: Farm; credential: Credential; url: string }> = [];
   for (const spec of modes) {
     // Verified-token cache off unless the mode says otherwise: measure the signature check.
     const farm = await ctx.farm(spec.farm, { JWT_VERIFIED_CACHE: '0', ...spec.env });
@@ -97,14 +97,14 @@ export async function costByMode(ctx: BenchContext, modes = MODES): Promise<Mode
       spec,
       farm,
       credential,
-      path: spec.login === 'none' ? '/api/me/ping' : '/api/me',
+      url: `${farm.gatewayUrl}${spec.login === 'none' ? '/api/me/ping' : '/api/me'}`,
     });
     progress.update(setups.length / modes.length / 4, `started ${spec.farm}`);
   }
   // A farm just started runs cold code: warm every mode once before the first recorded round.
-  for (const { farm, credential, path } of setups) {
+  for (const { credential, url } of setups) {
     await closedLoop({
-      url: `${farm.gatewayUrl}${path}`,
+      url,
       headers: credential,
       connections: profile.connections,
       durationS: profile.warmupS,
@@ -120,10 +120,12 @@ export async function costByMode(ctx: BenchContext, modes = MODES): Promise<Mode
         setup.credential = await ctx.login(setup.farm, setup.spec.login);
       }
     }
-    const closed = await closedLoopsInTurns(ctx, setups);
+    const closed = await runsInTurns(
+      ctx,
+      setups.map(({ farm, credential, url }) => ({ farm, url, headers: credential })),
+    );
     for (const [i, setup] of setups.entries()) {
-      const { spec, farm, path, credential } = setup;
-      const url = `${farm.gatewayUrl}${path}`;
+      const { spec, farm, url, credential } = setup;
       const samples = await openLoop({
         url,
         headers: credential,
@@ -133,12 +135,21 @@ export async function costByMode(ctx: BenchContext, modes = MODES): Promise<Mode
       const redisBefore = await redisCommands(ctx.redis);
       const pgBefore = await postgresTransactions(ctx.db, BENCH_DATABASE);
       const tripsBefore = await serviceRoundTrips(farm);
-      // With the no-auth route of the same farm, in turns: modes on other farms (other
-      // algorithms, stores) are compared with their own replica process, not with another farm's.
-      const [fixedRate, noAuth = fixedRate] = await fixedRateCpu(ctx, farm, [
-        { url, headers: credential },
-        ...(spec.login === 'none' ? [] : [{ url: `${farm.gatewayUrl}/api/me/ping`, headers: {} }]),
-      ]);
+      // CPU at the fixed rate, taking turns with the no-auth route of the same farm: modes on
+      // other farms (other algorithms, stores) are compared with their own replica process, not
+      // with another farm's, and the overhead is a difference of two runs over the same seconds.
+      const [fixedRate, noAuth = fixedRate] = (
+        await runsInTurns(
+          ctx,
+          [
+            { farm, url, headers: credential },
+            ...(spec.login === 'none'
+              ? []
+              : [{ farm, url: `${farm.gatewayUrl}/api/me/ping`, headers: {} }]),
+          ],
+          profile.cpuRate,
+        )
+      ).map((t) => ({ cpuPerRequest: perRequest(t.cpu, t.requests), requests: t.requests }));
       // One INFO and one stats read of our own fall between the two readings; the no-auth
       // route's slices add no store work.
       const redisAfter = (await redisCommands(ctx.redis)) - 1;
@@ -207,7 +218,7 @@ async function serviceRoundTrips(farm: Farm): Promise<number> {
   return total;
 }
 
-interface ClosedLoopTotals {
+interface RunTotals {
   requests: number;
   durationS: number;
   failed: number;
@@ -216,80 +227,40 @@ interface ClosedLoopTotals {
 }
 
 /**
- * One round's closed-loop runs, every mode's cut into `profile.slices` slices that take turns
- * (A B C … C B A …). The machine's speed drifts (no-auth ranged from 8,399 to 11,860 req/s between
- * the rounds of one full run), and run back to back a mode's ratio to no-auth would carry whatever
- * the drift did between the two; in turns, it lands on every mode alike.
+ * Runs of several routes (each on its farm), every one cut into `profile.slices` slices that take
+ * turns (A B C … C B A …), closed loop or capped at `overallRate`. The machine's speed drifts
+ * (no-auth ranged from 8,399 to 11,860 req/s between the rounds of one full run): run back to
+ * back, a ratio or a difference of two runs would carry whatever the drift did between them; in
+ * turns, it lands on every run alike.
  */
-async function closedLoopsInTurns(
+async function runsInTurns(
   ctx: BenchContext,
-  setups: Array<{ farm: Farm; credential: Credential; path: string }>,
-): Promise<ClosedLoopTotals[]> {
+  runs: Array<{ farm: Farm; url: string; headers: Credential }>,
+  overallRate?: number,
+): Promise<RunTotals[]> {
   const { profile } = ctx;
-  const totals: ClosedLoopTotals[] = setups.map(() => ({
-    requests: 0,
-    durationS: 0,
-    failed: 0,
-    cpu: {},
-  }));
-  const forward = setups.map((_, i) => i);
+  const totals: RunTotals[] = runs.map(() => ({ requests: 0, durationS: 0, failed: 0, cpu: {} }));
+  const forward = runs.map((_, i) => i);
   for (let slice = 0; slice < profile.slices; slice++) {
     for (const i of slice % 2 === 0 ? forward : [...forward].reverse()) {
-      const { farm, credential, path } = setups[i];
-      const meter = ctx.cpuMeter(farm);
+      const meter = ctx.cpuMeter(runs[i].farm);
       meter.begin();
       const run = await closedLoop({
-        url: `${farm.gatewayUrl}${path}`,
-        headers: credential,
+        url: runs[i].url,
+        headers: runs[i].headers,
         connections: profile.connections,
         durationS: profile.closedS / profile.slices,
+        overallRate,
       });
-      addInto(totals[i].cpu, meter.end());
+      for (const [kind, micros] of Object.entries(meter.end())) {
+        totals[i].cpu[kind] = (totals[i].cpu[kind] ?? 0) + micros;
+      }
       totals[i].requests += run.requests;
       totals[i].durationS += run.durationS;
       totals[i].failed += run.non2xx + run.errors;
     }
   }
   return totals;
-}
-
-/**
- * CPU per request of each process of `farm` at the profile's fixed rate, for each route, in
- * slices that take turns (A B, B A, A B, …): the replica-overhead targets subtract the second
- * route's figure from the first's, and at this rate a difference of a few microseconds is smaller
- * than the machine's drift over the ten seconds two back-to-back runs would take.
- */
-async function fixedRateCpu(
-  ctx: BenchContext,
-  farm: Farm,
-  routes: Array<{ url: string; headers: Credential }>,
-): Promise<Array<{ cpuPerRequest: Record<string, number>; requests: number }>> {
-  const { profile } = ctx;
-  const totals = routes.map(() => ({ cpu: {} as Record<string, number>, requests: 0 }));
-  const forward = routes.map((_, i) => i);
-  for (let slice = 0; slice < profile.slices; slice++) {
-    for (const i of slice % 2 === 0 ? forward : [...forward].reverse()) {
-      const meter = ctx.cpuMeter(farm);
-      meter.begin();
-      const run = await closedLoop({
-        url: routes[i].url,
-        headers: routes[i].headers,
-        connections: profile.connections,
-        durationS: profile.closedS / profile.slices,
-        overallRate: profile.cpuRate,
-      });
-      addInto(totals[i].cpu, meter.end());
-      totals[i].requests += run.requests;
-    }
-  }
-  return totals.map((t) => ({
-    cpuPerRequest: perRequest(t.cpu, t.requests),
-    requests: t.requests,
-  }));
-}
-
-function addInto(sum: Record<string, number>, add: Record<string, number>): void {
-  for (const [kind, micros] of Object.entries(add)) sum[kind] = (sum[kind] ?? 0) + micros;
 }
 
 function perRequest(cpu: Record<string, number>, requests: number): Record<string, number> {
