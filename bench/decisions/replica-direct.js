@@ -95,13 +95,9 @@ const replica = farm.replicas[0];
 
 const statsClient = new pg.Client({ connectionString: postgres.url });
 await statsClient.connect();
-const redisPid = await (async () => {
-  const { Redis } = require('ioredis');
-  const client = new Redis(redis.url);
-  const info = await client.info('server');
-  client.disconnect();
-  return Number(info.match(/process_id:(\d+)/)[1]);
-})();
+const { Redis } = require('ioredis');
+const redisClient = new Redis(redis.url);
+const redisPid = Number((await redisClient.info('server')).match(/process_id:(\d+)/)[1]);
 // Postgres backends come and go with the pools: read their pids at each reading.
 async function storeCpu() {
   if (args.store === 'redis') return cpuMicros(redisPid);
@@ -151,6 +147,11 @@ try {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.end();
+  // The farm's keys (the per-user session sets would otherwise outlive the run by their TTL).
+  for await (const keys of redisClient.scanStream({ match: `${prefix}*`, count: 1000 })) {
+    if (keys.length > 0) await redisClient.del(...keys);
+  }
+  redisClient.disconnect();
   await redis.stop?.();
   await postgres.stop?.();
 }
