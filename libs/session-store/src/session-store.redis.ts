@@ -8,11 +8,14 @@ import {
   type StoredSession,
 } from './session-store.js';
 
+// The fields of a session hash, in the order `touch` reads them (the script and the plain read
+// alike): u user, n name, c created, l last seen, x absolute expiry, a user agent.
+const FIELDS = ['u', 'n', 'c', 'l', 'x', 'a'] as const;
+
 // Read, enforce the absolute timeout, and refresh the idle timeout at most once per touch
-// interval: one round trip whatever happens. Fields: u user, n name, c created, l last seen,
-// x absolute expiry, a user agent.
+// interval: one round trip whatever happens. v[4] is l, v[5] is x.
 const TOUCH = `
-local v = redis.call('HMGET', KEYS[1], 'u', 'n', 'c', 'l', 'x', 'a')
+local v = redis.call('HMGET', KEYS[1], ${FIELDS.map((f) => `'${f}'`).join(', ')})
 if not v[1] then return false end
 local now = tonumber(ARGV[1])
 local abs = tonumber(v[5])
@@ -23,8 +26,6 @@ if now - tonumber(v[4]) >= tonumber(ARGV[3]) then
   v[4] = ARGV[1]
 end
 return v`;
-
-const FIELDS = ['u', 'n', 'c', 'l', 'x', 'a'] as const;
 
 type TouchReply = [string, string, string, string, string, string] | null;
 
