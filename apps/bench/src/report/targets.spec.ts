@@ -88,3 +88,30 @@ describe('replica overhead', () => {
     expect(measured(s, 'replica overhead, jwt EdDSA')).toMatch(/^140\.0 µs \(1\.40 × floor\)/);
   });
 });
+
+describe('path ceilings', () => {
+  it("states, beside the target's ceiling, the one the primitive's in-server cost and the store's CPU allow", () => {
+    const s = scenarios({ 'no-auth': [1000, 1000, 1000], 'session (redis)': [700, 700, 700] });
+    // Path 100 µs (gateway 50 + replica 50). Loop floor 10 µs: ceiling 100 / 110 = 91%. The GET
+    // costs 30 µs once per request in a bare server and Redis works 15 µs more per request than
+    // under no-auth: 100 / 145 = 69%, and 70% of no-auth is 101% of that.
+    s.primitives.push({
+      name: 'redis GET (client)',
+      cpuMicros: 10,
+      rounds: [10],
+      inServer: { cpuMicros: 30 },
+    } as unknown as Scenarios['primitives'][number]);
+    const session = s.cost.modes.find((m) => m.mode === 'session (redis)')!;
+    const noAuth = s.cost.modes.find((m) => m.mode === 'no-auth')!;
+    session.cpuPerRequest = { ...session.cpuPerRequest, redis: 16 };
+    noAuth.cpuPerRequest = { ...noAuth.cpuPerRequest, redis: 1 };
+    const target = evaluateTargets(s).find(
+      (t) => t.name === 'throughput vs path ceiling, session (redis)',
+    );
+    expect(target?.target).toBe('≥ 90% of ceiling 91%');
+    expect(target?.measured).toBe(
+      "70% of no-auth (77% of ceiling); this machine's ceiling (the primitive as a bare server pays for it, plus the store's CPU) is 69%: 101% of it",
+    );
+    expect(target?.met).toBe(false);
+  });
+});

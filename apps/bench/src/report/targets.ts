@@ -14,6 +14,11 @@ const FLOOR_OF: Record<string, string> = {
   'hybrid HS256': 'verify HS256 (fast-jwt)',
 };
 
+const STORE_OF: Record<string, string> = {
+  'session (redis)': 'redis',
+  'session (postgres)': 'postgres',
+};
+
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 const us = (x: number) => `${x.toFixed(1)} µs`;
 const signedPct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
@@ -53,6 +58,12 @@ export function evaluateTargets(s: Scenarios): Target[] {
   };
   const throughput = (mode: string) => paired(mode, 'no-auth', (x) => x.toFixed(2));
   const pathCost = base.cpuPerRequest.gateway + base.cpuPerRequest.replica;
+  // A session mode's store CPU per request (closed loop) over the no-auth route's.
+  const storeCpuOver = (mode: string) => {
+    const store = STORE_OF[mode];
+    const cpu = modes.get(mode)?.cpuPerRequest[store ?? ''];
+    return store && cpu !== undefined ? Math.max(0, cpu - (base.cpuPerRequest[store] ?? 0)) : 0;
+  };
 
   for (const [mode, primitive] of Object.entries(FLOOR_OF)) {
     if (!modes.has(mode)) continue;
@@ -66,10 +77,18 @@ export function evaluateTargets(s: Scenarios): Target[] {
     });
     const ceiling = pathCost / (pathCost + p);
     const share = throughput(mode).ratio;
+    // Beside the target's ceiling, the one this machine allows: the primitive as a server pays
+    // for it (once per request: cold caches, an event-loop wake-up) and the store's own CPU,
+    // which shares the machine. Shown, not judged: the target stays the issue's.
+    const store = storeCpuOver(mode);
+    const reachable = pathCost / (pathCost + (inServer.get(primitive) ?? NaN) + store);
+    const reachableText = Number.isFinite(reachable)
+      ? `; this machine's ceiling (the primitive as a bare server pays for it${STORE_OF[mode] ? ", plus the store's CPU" : ''}) is ${pct(reachable)}: ${pct(share / reachable)} of it`
+      : '';
     targets.push({
       name: `throughput vs path ceiling, ${mode}`,
       target: `≥ 90% of ceiling ${pct(ceiling)}`,
-      measured: `${pct(share)} of no-auth (${pct(share / ceiling)} of ceiling)`,
+      measured: `${pct(share)} of no-auth (${pct(share / ceiling)} of ceiling)${reachableText}`,
       met: share >= 0.9 * ceiling,
     });
   }
