@@ -11,6 +11,7 @@
 //   node bench/decisions/replica-direct.js [--rounds 5] [--seconds 4] [--warmup 2] [--connections 16]
 //     [--store redis|postgres] [--alg HS256|EdDSA|ES256|RS256] [--cache 0|10000]
 //     [--rate N (a fixed overall rate instead of a closed loop)] [--only ping,jwt,...]
+//     [--node-options=--perf-basic-prof (NODE_OPTIONS of the farm's services)]
 //
 // Writes bench/decisions/results/replica-direct-<timestamp>.json and prints a Markdown table.
 import { randomBytes } from 'node:crypto';
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     alg: { type: 'string', default: 'HS256' },
     cache: { type: 'string', default: '0' },
     rate: { type: 'string' },
+    'node-options': { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -64,6 +66,7 @@ const farm = await startFarm({
     JWT_TTL: '300',
     JWT_VERIFIED_CACHE: args.cache,
     SESSION_STORE: args.store,
+    ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}),
   },
   log: () => undefined,
 });
@@ -92,6 +95,8 @@ const cases = [
 ].filter(([name]) => !args.only || args.only.split(',').includes(name));
 
 const replica = farm.replicas[0];
+// For a profiler attached from outside (bench/decisions/replica-perf.js).
+console.log(`replica pid ${replica.child.pid}`);
 
 const statsClient = new pg.Client({ connectionString: postgres.url });
 await statsClient.connect();
