@@ -9,7 +9,7 @@
 // backends serving the farm's database.
 //
 //   node bench/decisions/replica-direct.js [--rounds 5] [--seconds 4] [--warmup 2] [--connections 16]
-//     [--store redis|postgres] [--alg HS256|EdDSA|ES256|RS256] [--cache 0|10000]
+//     [--store redis|postgres] [--check store|introspection] [--alg HS256|EdDSA|ES256|RS256] [--cache 0|10000]
 //     [--rate N (a fixed overall rate instead of a closed loop)] [--only ping,jwt,...]
 //     [--node-options=--perf-basic-prof (NODE_OPTIONS of the farm's services)]
 //
@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '16' },
     store: { type: 'string', default: 'redis' },
+    check: { type: 'string', default: 'store' },
     alg: { type: 'string', default: 'HS256' },
     cache: { type: 'string', default: '0' },
     rate: { type: 'string' },
@@ -66,6 +67,7 @@ const farm = await startFarm({
     JWT_TTL: '300',
     JWT_VERIFIED_CACHE: args.cache,
     SESSION_STORE: args.store,
+    SESSION_CHECK: args.check,
     ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}),
   },
   log: () => undefined,
@@ -128,6 +130,7 @@ try {
   for (let round = 0; round < Number(args.rounds); round++) {
     for (const [name, path, headers] of cases) {
       const before = cpuMicros(replica.child.pid);
+      const authBefore = cpuMicros(farm.auth.child.pid);
       const storeBefore = await storeCpu();
       const result = await autocannon({
         url: `${replica.url}${path}`,
@@ -142,6 +145,7 @@ try {
         rps: requests / result.duration,
         cpuPerRequest: (cpuMicros(replica.child.pid) - before) / requests,
         storeCpuPerRequest: ((await storeCpu()) - storeBefore) / requests,
+        authCpuPerRequest: (cpuMicros(farm.auth.child.pid) - authBefore) / requests,
       });
     }
   }
@@ -167,6 +171,7 @@ const summary = Object.entries(samples).map(([name, rounds]) => ({
   rps: median(rounds.map((r) => r.rps)),
   cpuPerRequest: median(rounds.map((r) => r.cpuPerRequest)),
   storeCpuPerRequest: median(rounds.map((r) => r.storeCpuPerRequest)),
+  authCpuPerRequest: median(rounds.map((r) => r.authCpuPerRequest)),
   range: [
     Math.min(...rounds.map((r) => r.cpuPerRequest)),
     Math.max(...rounds.map((r) => r.cpuPerRequest)),
@@ -181,14 +186,14 @@ for (const s of summary) {
 }
 console.log(`\n${JSON.stringify(args)}; load average ${loadavg().map((l) => l.toFixed(2))}\n`);
 console.log(
-  `| credential | req/s | replica µs/req, median (range) | over no-auth, paired by round | ${args.store} µs/req |`,
+  `| credential | req/s | replica µs/req, median (range) | over no-auth, paired by round | ${args.store} µs/req | auth µs/req |`,
 );
-console.log('|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|');
 for (const s of summary) {
   const [min, max] = s.range.map((v) => v.toFixed(1));
   const over = s.overNoAuth === undefined ? '' : `${s.overNoAuth.toFixed(1)} µs`;
   console.log(
-    `| ${s.name} | ${Math.round(s.rps)} | ${s.cpuPerRequest.toFixed(1)} (${min}–${max}) | ${over} | ${s.storeCpuPerRequest.toFixed(1)} |`,
+    `| ${s.name} | ${Math.round(s.rps)} | ${s.cpuPerRequest.toFixed(1)} (${min}–${max}) | ${over} | ${s.storeCpuPerRequest.toFixed(1)} | ${s.authCpuPerRequest.toFixed(1)} |`,
   );
 }
 const file = writeResult('replica-direct', {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessTokenVerifier } from '@authfarm/credentials';
-import { SessionStore, sessionIdOf } from '@authfarm/session-store';
+import { SessionIdMemo, SessionStore, sessionIdOf } from '@authfarm/session-store';
 import { TokenSessionsService } from '../tokens/token-sessions.service.js';
 
 /** An RFC 7662 introspection answer. Inactive answers carry nothing else (RFC 7662 §2.2). */
@@ -21,12 +21,19 @@ export type Introspection =
 
 const INACTIVE: Introspection = { active: false };
 
+// Live sessions whose last answered `lastSeenAt` is kept, so the store can answer with a plain
+// read while no idle refresh can be due (as a replica's session check does).
+const SESSIONS_REMEMBERED = 10_000;
+
 /**
  * The central answer to "is this credential live?": the design where replicas (or other
  * clients) ask the auth service instead of reading the store or verifying tokens themselves.
  */
 @Injectable()
 export class IntrospectionService {
+  // Keyed by the store id: replicas send ids, never cookie secrets.
+  private readonly seen = new SessionIdMemo(SESSIONS_REMEMBERED);
+
   constructor(
     private readonly store: SessionStore,
     private readonly verifier: AccessTokenVerifier,
@@ -35,8 +42,9 @@ export class IntrospectionService {
 
   /** A cookie session by its store id (what replicas send over the TCP channel). */
   async sessionById(id: string): Promise<Introspection> {
-    const record = await this.store.touch(id, Date.now());
+    const record = await this.store.touch(id, Date.now(), this.seen.get(id)?.seenAt);
     if (!record) return INACTIVE;
+    this.seen.remember(id, id, record.lastSeenAt);
     return {
       active: true,
       sub: record.userId,
