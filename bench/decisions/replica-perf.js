@@ -6,6 +6,7 @@
 // and a build (`npm run build`).
 //
 //   node bench/decisions/replica-perf.js [--only jwt] [--rate 1000 (omit for a closed loop)]
+//     [--alg HS256|EdDSA|ES256|RS256] [--cache 0|10000] (passed on to replica-direct.js)
 //     [--record 8] [--frequency 4000] [--frames sock_def_readable,fast-jwt/src/verifier.js,...]
 //
 // Writes bench/decisions/results/replica-perf-<case>-<timestamp>.json (µs per request spent in
@@ -26,6 +27,8 @@ const { values: args } = parseArgs({
   options: {
     only: { type: 'string', default: 'jwt' },
     rate: { type: 'string' },
+    alg: { type: 'string', default: 'HS256' },
+    cache: { type: 'string', default: '0' },
     record: { type: 'string', default: '8' },
     frequency: { type: 'string', default: '4000' },
     frames: {
@@ -50,6 +53,7 @@ const direct = spawn(
     fileURLToPath(new URL('replica-direct.js', import.meta.url)),
     ...['--only', args.only, '--rounds', '1', '--warmup', '4', '--seconds', String(record + 8)],
     ...(args.rate ? ['--rate', args.rate] : []),
+    ...['--alg', args.alg, '--cache', args.cache],
     '--node-options=--perf-basic-prof',
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },

@@ -24,6 +24,11 @@ const BEARER_THEN_COOKIE = ['jwt', 'session-cookie'];
 const COOKIE_ONLY = ['session-cookie'];
 const OPTIONS = { session: false };
 
+interface RouteMetadata {
+  isPublic: boolean;
+  requireLiveSession: boolean;
+}
+
 /**
  * The one global guard: every route needs a valid bearer token or session cookie unless it is
  * marked `@Public()`. Identity comes only from the credential itself; headers such as
@@ -36,6 +41,7 @@ const OPTIONS = { session: false };
 @Injectable()
 export class CredentialGuard implements CanActivate {
   private readonly allowedOrigins: ReadonlySet<string>;
+  private readonly routes = new WeakMap<object, WeakMap<object, RouteMetadata>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -50,8 +56,8 @@ export class CredentialGuard implements CanActivate {
     // Microservice messages (revocation events, session.validate) arrive on internal channels
     // that only farm services reach (docs/architecture.md); HTTP is what this guard protects.
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const route = this.routeOf(context);
+    if (route.isPublic) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<GuardedRequest>();
     const user = await this.authenticate(request, http.getResponse());
@@ -61,10 +67,29 @@ export class CredentialGuard implements CanActivate {
       const reason = crossSiteReason(request, this.allowedOrigins);
       if (reason) throw new AppError('CSRF_REJECTED', reason);
     }
-    if (this.reflector.getAllAndOverride<boolean>(REQUIRE_LIVE_SESSION, targets)) {
-      await this.confirmLive(user);
-    }
+    if (route.requireLiveSession) await this.confirmLive(user);
     return true;
+  }
+
+  // A route's decorators are fixed once the app is built: read them once per handler and class
+  // (a handler inherited by two controllers can carry different class decorators), not on every
+  // request (four reflect-metadata lookups: 2.5–3.3 µs of a cached-token check in a profile).
+  private routeOf(context: ExecutionContext): RouteMetadata {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.routes.get(controller);
+    if (!byHandler) this.routes.set(controller, (byHandler = new WeakMap()));
+    let route = byHandler.get(handler);
+    if (!route) {
+      const targets = [handler, controller];
+      route = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true,
+        requireLiveSession:
+          this.reflector.getAllAndOverride<boolean>(REQUIRE_LIVE_SESSION, targets) === true,
+      };
+      byHandler.set(handler, route);
+    }
+    return route;
   }
 
   private authenticate(request: GuardedRequest, response: unknown): Promise<Principal> {
