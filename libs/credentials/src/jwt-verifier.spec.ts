@@ -220,6 +220,20 @@ describe('JwtVerifier', () => {
       expect(reason(cached, token)).toBe('invalid');
     });
 
+    it("refuses a cached token's signature on another payload", () => {
+      // A hit needs the whole token to match, whatever a cache might be keyed by.
+      const cached = cachedVerifier();
+      const token = sign(key);
+      expect(reason(cached, token)).toBe('accepted');
+      const [h, , s] = token.split('.');
+      expect(reason(cached, `${h}.${forgedClaims()}.${s}`)).toBe('invalid');
+      const [, p] = sign(key, { jti: 'other' }).split('.');
+      expect(reason(cached, `${h}.${p}.${s}`)).toBe('invalid');
+      // The genuine token is still served from the cache afterwards.
+      expect(reason(cached, token)).toBe('accepted');
+      expect(cached.cachedTokens).toBe(1);
+    });
+
     it('holds at most cacheSize tokens, dropping the oldest', () => {
       const cached = cachedVerifier(3);
       const tokens = ['a', 'b', 'c', 'd'].map((jti) => sign(key, { jti }));
