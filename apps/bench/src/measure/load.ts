@@ -77,9 +77,11 @@ export async function openLoop(options: {
   durationS: number;
   timeoutMs?: number;
   onTick?: (elapsedS: number) => void;
+  /** Connections to reuse (and leave open) across runs; by default a fresh pool per run. */
+  agent?: Agent;
 }): Promise<Sample[]> {
   const url = new URL(options.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  const agent = options.agent ?? new Agent({ keepAlive: true, maxSockets: 512 });
   const samples: Sample[] = [];
   const pending: Promise<void>[] = [];
   const total = Math.round(options.rate * options.durationS);
@@ -105,7 +107,7 @@ export async function openLoop(options: {
     tick();
   });
   await Promise.all(pending);
-  agent.destroy();
+  if (!options.agent) agent.destroy();
   return samples.sort((a, b) => a.at - b.at);
 }
 
@@ -146,4 +148,19 @@ export function median(values: number[]): number {
     [...values].sort((a, b) => a - b),
     50,
   );
+}
+
+/**
+ * Runs `count` measurements in `slices` turns each, the order reversed every other turn
+ * (A B C, C B A, A B C …): a drift or stall of the machine lands on every measurement alike.
+ */
+export async function inTurns(
+  count: number,
+  slices: number,
+  run: (index: number) => Promise<void>,
+): Promise<void> {
+  const forward = Array.from({ length: count }, (_, i) => i);
+  for (let slice = 0; slice < slices; slice++) {
+    for (const i of slice % 2 === 0 ? forward : [...forward].reverse()) await run(i);
+  }
 }

@@ -1,6 +1,6 @@
 import type { Farm } from '@authfarm/farm';
 import type { BenchContext, Credential } from '../bench-context.js';
-import { closedLoop, median, openLoop, percentile } from '../measure/load.js';
+import { closedLoop, inTurns, median, openLoop, percentile } from '../measure/load.js';
 import { postgresTransactions, redisCommands } from '../measure/store-counters.js';
 import { BENCH_DATABASE } from '../bench-context.js';
 
@@ -240,26 +240,23 @@ async function runsInTurns(
 ): Promise<RunTotals[]> {
   const { profile } = ctx;
   const totals: RunTotals[] = runs.map(() => ({ requests: 0, durationS: 0, failed: 0, cpu: {} }));
-  const forward = runs.map((_, i) => i);
-  for (let slice = 0; slice < profile.slices; slice++) {
-    for (const i of slice % 2 === 0 ? forward : [...forward].reverse()) {
-      const meter = ctx.cpuMeter(runs[i].farm);
-      meter.begin();
-      const run = await closedLoop({
-        url: runs[i].url,
-        headers: runs[i].headers,
-        connections: profile.connections,
-        durationS: profile.closedS / profile.slices,
-        overallRate,
-      });
-      for (const [kind, micros] of Object.entries(meter.end())) {
-        totals[i].cpu[kind] = (totals[i].cpu[kind] ?? 0) + micros;
-      }
-      totals[i].requests += run.requests;
-      totals[i].durationS += run.durationS;
-      totals[i].failed += run.non2xx + run.errors;
+  await inTurns(runs.length, profile.slices, async (i) => {
+    const meter = ctx.cpuMeter(runs[i].farm);
+    meter.begin();
+    const run = await closedLoop({
+      url: runs[i].url,
+      headers: runs[i].headers,
+      connections: profile.connections,
+      durationS: profile.closedS / profile.slices,
+      overallRate,
+    });
+    for (const [kind, micros] of Object.entries(meter.end())) {
+      totals[i].cpu[kind] = (totals[i].cpu[kind] ?? 0) + micros;
     }
-  }
+    totals[i].requests += run.requests;
+    totals[i].durationS += run.durationS;
+    totals[i].failed += run.non2xx + run.errors;
+  });
   return totals;
 }
 

@@ -1,8 +1,9 @@
+import { Agent } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnService, type ServiceProcess } from '@authfarm/farm';
 import type { BenchContext, Credential } from '../bench-context.js';
-import { closedLoop, median, openLoop, percentile } from '../measure/load.js';
+import { closedLoop, inTurns, median, openLoop, percentile } from '../measure/load.js';
 
 export interface ReferenceResult {
   app: string;
@@ -66,26 +67,45 @@ export async function referenceApps(ctx: BenchContext): Promise<ReferenceResult[
     const rounds = new Map<string, { rps: number[]; latencies: number[] }>(
       targets.map(([app]) => [app, { rps: [], latencies: [] }]),
     );
+    // Each round cuts every app's closed loop, then its open loop, into slices that take turns
+    // (A B C … C B A …), as scenario 1 does: a stall of the machine lands on every app alike, not
+    // on whichever app was running, and the p99s compared are from the same seconds. Each app
+    // keeps its open-loop connections from slice to slice.
+    const agents = targets.map(() => new Agent({ keepAlive: true, maxSockets: 512 }));
     let done = 0;
-    for (let round = 0; round < profile.rounds; round++) {
-      for (const [app, url, headers] of targets) {
-        const closed = await closedLoop({
-          url,
-          headers,
-          connections: profile.connections,
-          durationS: profile.closedS,
+    try {
+      for (let round = 0; round < profile.rounds; round++) {
+        const closed = targets.map(() => ({ requests: 0, durationS: 0 }));
+        await inTurns(targets.length, profile.slices, async (i) => {
+          const [app, url, headers] = targets[i];
+          const run = await closedLoop({
+            url,
+            headers,
+            connections: profile.connections,
+            durationS: profile.closedS / profile.slices,
+          });
+          if (run.non2xx > 0) throw new Error(`${app}: ${run.non2xx} requests refused`);
+          closed[i].requests += run.requests;
+          closed[i].durationS += run.durationS;
         });
-        if (closed.non2xx > 0) throw new Error(`${app}: ${closed.non2xx} requests refused`);
-        const open = await openLoop({
-          url,
-          headers,
-          rate: profile.openRate,
-          durationS: profile.openS,
+        await inTurns(targets.length, profile.slices, async (i) => {
+          const [app, url, headers] = targets[i];
+          const open = await openLoop({
+            url,
+            headers,
+            rate: profile.openRate,
+            durationS: profile.openS / profile.slices,
+            agent: agents[i],
+          });
+          rounds.get(app)!.latencies.push(...open.map((s) => s.latencyMs));
         });
-        rounds.get(app)!.rps.push(closed.rps);
-        rounds.get(app)!.latencies.push(...open.map((s) => s.latencyMs));
-        progress.update(++done / (targets.length * profile.rounds), app);
+        for (const [i, [app]] of targets.entries()) {
+          rounds.get(app)!.rps.push(closed[i].requests / closed[i].durationS);
+          progress.update(++done / (targets.length * profile.rounds), app);
+        }
       }
+    } finally {
+      for (const agent of agents) agent.destroy();
     }
     const results = targets.map(([app]) => {
       const r = rounds.get(app)!;
