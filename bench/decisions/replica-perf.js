@@ -15,7 +15,7 @@
 // appends to for the process's whole life, so a few JavaScript names can be wrong where code was
 // moved; native and kernel frames are exact.
 import { execFileSync, spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,10 @@ const { values: args } = parseArgs({
 });
 const record = Number(args.record);
 const perfData = join(tmpdir(), `replica-perf-${process.pid}.data`);
+
+// Every service of the farm writes a symbol map to /tmp (V8's fixed place for it): the ones this
+// run adds are removed at the end, once their processes are gone.
+const mapsBefore = new Set(perfMaps());
 
 // The run lasts long enough for the farm's warm-up and then the recording with a margin.
 const direct = spawn(
@@ -92,7 +96,9 @@ const script = execFileSync('perf', ['script', '-i', perfData, '-F', 'ip,sym,dso
   maxBuffer: 1 << 30,
 });
 rmSync(perfData);
-rmSync(`/tmp/perf-${replicaPid}.map`, { force: true });
+for (const map of perfMaps().filter((name) => !mapsBefore.has(name))) {
+  rmSync(`/tmp/${map}`, { force: true });
+}
 
 const requests = rps * record;
 const microsPerSample = 1e6 / Number(args.frequency) / requests;
@@ -160,3 +166,7 @@ console.log(
     .join(', ')}`,
 );
 console.log(`raw: ${file}`);
+
+function perfMaps() {
+  return readdirSync('/tmp').filter((name) => /^perf-\d+\.map$/.test(name));
+}
