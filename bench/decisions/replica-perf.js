@@ -15,7 +15,7 @@
 // appends to for the process's whole life, so a few JavaScript names can be wrong where code was
 // moved; native and kernel frames are exact.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,9 +86,9 @@ execFileSync(
   { stdio: 'ignore' },
 );
 await exited;
-const rps = Number(output.match(new RegExp(`\\| ${args.only} \\| (\\d+) \\|`))?.[1]);
 const rawFile = output.match(/raw: (\S+)/)?.[1];
-if (!rps || !rawFile) throw new Error(`no result from replica-direct.js:\n${output}`);
+if (!rawFile) throw new Error(`no result from replica-direct.js:\n${output}`);
+const { rps } = JSON.parse(readFileSync(rawFile, 'utf8')).summary[0];
 rmSync(rawFile); // its one-round figures are in this record instead
 
 const script = execFileSync('perf', ['script', '-i', perfData, '-F', 'ip,sym,dso'], {
@@ -150,7 +150,7 @@ writeFileSync(
   gzipSync([...folded].map(([stack, n]) => `${stack} ${n}`).join('\n')),
 );
 console.log(
-  `\n${args.only} at ${args.rate ? `${args.rate} req/s` : 'a closed loop'}: ${rps} req/s`,
+  `\n${args.only} at ${args.rate ? `${args.rate} req/s` : 'a closed loop'}: ${Math.round(rps)} req/s`,
 );
 console.log(`replica CPU while recording: ${result.cpuPerRequest.toFixed(1)} µs/request\n`);
 console.log('| frame | self µs/req | inclusive µs/req |\n|---|---|---|');

@@ -14,7 +14,8 @@ const FLOOR_OF: Record<string, string> = {
   'hybrid HS256': 'verify HS256 (fast-jwt)',
 };
 
-const STORE_OF: Record<string, string> = {
+// Each session mode's store, by the process kind its CPU is reported under.
+const STORE_OF: Record<string, 'redis' | 'postgres'> = {
   'session (redis)': 'redis',
   'session (postgres)': 'postgres',
 };
@@ -163,13 +164,10 @@ export function storeCapacity(
   s: Scenarios,
 ): Array<{ store: string; lookupsPerCoreSecond: number; replicasPerCore: number }> {
   const rows = [];
-  for (const [store, mode, key] of [
-    ['redis', 'session (redis)', 'redis'],
-    ['postgres', 'session (postgres)', 'postgres'],
-  ] as const) {
+  for (const [mode, store] of Object.entries(STORE_OF)) {
     const m = s.cost.modes.find((x) => x.mode === mode);
     if (!m) continue;
-    const perLookup = m.cpuPerRequest[key];
+    const perLookup = m.cpuPerRequest[store];
     const lookups = 1e6 / perLookup;
     rows.push({ store, lookupsPerCoreSecond: lookups, replicasPerCore: lookups / m.rps.median });
   }
