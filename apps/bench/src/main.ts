@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchContext } from './bench-context.js';
 import { PROFILES, type Profile } from './profile.js';
@@ -136,7 +136,8 @@ async function run(): Promise<void> {
     );
     if (!values.out) {
       rmSync(join(root, 'latest'), { force: true });
-      symlinkSync(dir, join(root, 'latest'));
+      // Relative, so the link still holds when reports/ is copied or mounted elsewhere.
+      symlinkSync(relative(root, dir), join(root, 'latest'));
     }
     if (values.publish) await publishToReadme(results);
     process.stdout.write(`\n${summaryTable(results)}\n\nreport: ${join(dir, 'report.md')}\n`);

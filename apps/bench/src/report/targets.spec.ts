@@ -110,8 +110,23 @@ describe('path ceilings', () => {
     );
     expect(target?.target).toBe('≥ 90% of ceiling 91%');
     expect(target?.measured).toBe(
-      "70% of no-auth (77% of ceiling); this machine's ceiling (the primitive as a bare server pays for it, plus the store's CPU) is 69%: 101% of it",
+      "70% of no-auth (77.0% of ceiling); this machine's ceiling (the primitive as a bare server pays for it, plus the store's CPU) is 69%: 101% of it",
     );
+    expect(target?.met).toBe(false);
+  });
+
+  it('rounds the share of the ceiling down, so a miss never reads as the 90% it missed', () => {
+    // Ceiling 100 / 110 = 90.9%; 81.8% of no-auth is 89.98% of it: missed, shown as 89.9%.
+    const s = scenarios({ 'no-auth': [1000, 1000, 1000], 'session (redis)': [818, 818, 818] });
+    s.primitives.push({
+      name: 'redis GET (client)',
+      cpuMicros: 10,
+      rounds: [10],
+    } as unknown as Scenarios['primitives'][number]);
+    const target = evaluateTargets(s).find(
+      (t) => t.name === 'throughput vs path ceiling, session (redis)',
+    );
+    expect(target?.measured).toMatch(/^82% of no-auth \(89\.9% of ceiling\)/);
     expect(target?.met).toBe(false);
   });
 });
