@@ -6,7 +6,8 @@
 // and a build (`npm run build`).
 //
 //   node bench/decisions/replica-perf.js [--only jwt] [--rate 1000 (omit for a closed loop)]
-//     [--alg HS256|EdDSA|ES256|RS256] [--cache 0|10000] (passed on to replica-direct.js)
+//     [--alg HS256|EdDSA|ES256|RS256] [--cache 0|10000] [--store redis|postgres]
+//     (passed on to replica-direct.js)
 //     [--record 8] [--frequency 4000] [--frames sock_def_readable,fast-jwt/src/verifier.js,...]
 //
 // Writes bench/decisions/results/replica-perf-<case>-<timestamp>.json (µs per request spent in
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: 'jwt' },
     rate: { type: 'string' },
     alg: { type: 'string', default: 'HS256' },
+    store: { type: 'string', default: 'redis' },
     cache: { type: 'string', default: '0' },
     record: { type: 'string', default: '8' },
     frequency: { type: 'string', default: '4000' },
@@ -57,7 +59,7 @@ const direct = spawn(
     fileURLToPath(new URL('replica-direct.js', import.meta.url)),
     ...['--only', args.only, '--rounds', '1', '--warmup', '4', '--seconds', String(record + 8)],
     ...(args.rate ? ['--rate', args.rate] : []),
-    ...['--alg', args.alg, '--cache', args.cache],
+    ...['--alg', args.alg, '--cache', args.cache, '--store', args.store],
     '--node-options=--perf-basic-prof',
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -144,7 +146,10 @@ const result = {
   self: perRequest(self),
   inclusive: perRequest(inclusive),
 };
-const file = writeResult(`replica-perf-${args.only}`, result);
+const file = writeResult(
+  `replica-perf-${args.only}${args.store === 'redis' ? '' : `-${args.store}`}`,
+  result,
+);
 writeFileSync(
   file.replace(/\.json$/, '.folded.gz'),
   gzipSync([...folded].map(([stack, n]) => `${stack} ${n}`).join('\n')),
