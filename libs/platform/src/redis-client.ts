@@ -35,8 +35,9 @@ export async function connectRedis(client: Redis): Promise<void> {
  * uncorks it once the iteration's I/O callbacks have run (`setImmediate`), so the commands of all
  * the requests one iteration handles leave in one write, as ioredis's auto-pipelining sends them,
  * without the `Pipeline` it builds for each batch. Replica CPU per Redis session check over
- * no-auth, auto-pipelining → this: 29.5, 29.3, 21.7 → 14.3, 16.0, 21.1 µs at 1000 req/s and 33 → 16 µs
- * in a closed loop, with Redis's CPU per command unchanged (docs/decisions/0005-replica-hot-path.md).
+ * no-auth, auto-pipelining → this: 29.5, 29.3, 21.7 → 14.3, 16.0, 21.1 µs at 1000 req/s and
+ * 33 → 16 µs in a closed loop, with Redis's CPU per command unchanged
+ * (docs/decisions/0005-replica-hot-path.md).
  */
 export class CoalescingRedis extends Redis {
   private corked: Socket | undefined;
