@@ -10,8 +10,8 @@ import { hmac, verifier } from './primitives.js';
  * benchmark) that runs one primitive for each request to `/op/<n>` and nothing for `/op/plain`.
  * Its CPU per request over the plain route is what the primitive costs a server that does one
  * at a time between network wake-ups, with the replicas' own clients (the coalescing ioredis
- * client, pg with the coalescing socket): a cold cache and a fresh event-loop turn each time,
- * which a loop of the same call does not pay.
+ * client, the same pg pool): a cold cache and a fresh event-loop turn each time, which a loop of
+ * the same call does not pay.
  *
  * Environment: REDIS_URL, DATABASE_URL (a database with the sessions table), REDIS_KEY_PREFIX.
  */
