@@ -2,21 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'node:net';
 import type pg from 'pg';
 import { createPgPool } from '@authfarm/platform';
+import { countWrites } from '../support/socket-writes.js';
 import { testEnv } from '../support/test-env.js';
-
-/** Counts the system-call-level writes of a socket (Node's `_write`/`_writev`). */
-function countWrites(socket: Socket): () => number {
-  const counted = socket as Socket & Record<'_write' | '_writev', (...args: unknown[]) => void>;
-  let writes = 0;
-  for (const method of ['_write', '_writev'] as const) {
-    const original = counted[method];
-    counted[method] = function (this: Socket, ...args: unknown[]) {
-      writes++;
-      return original.apply(this, args);
-    };
-  }
-  return () => writes;
-}
 
 describe('the Postgres pool (real Postgres)', () => {
   let pool: pg.Pool;

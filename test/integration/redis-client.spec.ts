@@ -5,24 +5,8 @@ import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { FaultProxy } from '@authfarm/farm';
 import { createRedisClient } from '@authfarm/platform';
+import { countWrites } from '../support/socket-writes.js';
 import { testEnv } from '../support/test-env.js';
-
-/** Counts the system-call-level writes of the client's socket (Node's `_write`/`_writev`). */
-function countWrites(client: Redis): () => number {
-  const socket = client.stream as Socket & {
-    _write: (...args: unknown[]) => void;
-    _writev: (...args: unknown[]) => void;
-  };
-  let writes = 0;
-  for (const method of ['_write', '_writev'] as const) {
-    const original = socket[method];
-    socket[method] = function (this: Socket, ...args: unknown[]) {
-      writes++;
-      return original.apply(this, args);
-    };
-  }
-  return () => writes;
-}
 
 describe('the Redis client (real Redis)', () => {
   const env = testEnv();
@@ -41,14 +25,14 @@ describe('the Redis client (real Redis)', () => {
   });
 
   it('sends the commands of one event-loop iteration in one write, each answered', async () => {
-    const writes = countWrites(client);
+    const writes = countWrites(client.stream as Socket);
     const replies = await Promise.all(Array.from({ length: 20 }, () => client.get(key)));
     expect(replies).toEqual(Array(20).fill('alice'));
     expect(writes()).toBe(1);
   });
 
   it('sends a command of a later iteration on its own, without waiting for more', async () => {
-    const writes = countWrites(client);
+    const writes = countWrites(client.stream as Socket);
     expect(await client.get(key)).toBe('alice');
     expect(await client.exists(key)).toBe(1);
     expect(writes()).toBe(2);
