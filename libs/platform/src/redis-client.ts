@@ -40,21 +40,13 @@ export async function connectRedis(client: Redis): Promise<void> {
  * (docs/decisions/0005-replica-hot-path.md).
  */
 export class CoalescingRedis extends Redis {
-  private corked: Socket | undefined;
-  private readonly uncork = (): void => {
-    this.corked?.uncork();
-    this.corked = undefined;
-  };
-
   override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
     // `stream` is set only for commands ioredis writes into a pipeline or transaction of its own.
-    if (stream === undefined && this.corked === undefined) {
-      const socket = this.stream as Socket | undefined;
-      if (socket?.writable) {
-        socket.cork();
-        this.corked = socket;
-        setImmediate(this.uncork);
-      }
+    // A socket still corked is already held for this iteration.
+    const socket = this.stream as Socket | undefined;
+    if (stream === undefined && socket?.writable && socket.writableCorked === 0) {
+      socket.cork();
+      setImmediate(() => socket.uncork());
     }
     return super.sendCommand(command, stream);
   }
