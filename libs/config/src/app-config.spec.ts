@@ -51,6 +51,23 @@ describe('AppConfig', () => {
     expect(errorOf(() => load('gateway', env))).toContain(variable);
   });
 
+  // Kubernetes' service links: a Service named `gateway` gives every pod of its namespace
+  // GATEWAY_PORT=tcp://<cluster IP>:8080; auth and the replicas stopped on it (issue #15).
+  it('reads a service-link value of a port variable as unset, not as a bad port', () => {
+    const config = load('resource', {
+      GATEWAY_PORT: 'tcp://10.96.12.7:8080',
+      INTROSPECTION_PORT: 'tcp://10.96.12.9:4000',
+      PORT: '3002',
+    });
+    expect(config.env).toMatchObject({ GATEWAY_PORT: 8080, INTROSPECTION_PORT: 0, PORT: 3002 });
+  });
+
+  it('still refuses a port variable that is neither a port nor a service link', () => {
+    expect(errorOf(() => load('gateway', { GATEWAY_PORT: 'http://10.96.12.7:8080' }))).toContain(
+      'GATEWAY_PORT',
+    );
+  });
+
   it('refuses to start a resource replica for HS256 without a secret', () => {
     expect(errorOf(() => load('resource', { JWT_ALG: 'HS256' }))).toContain('JWT_SECRET');
   });

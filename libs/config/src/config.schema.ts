@@ -15,7 +15,18 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+/**
+ * Kubernetes injects `<SERVICE>_PORT=tcp://10.0.0.7:8080` into every pod for every Service of its
+ * namespace (service links; Docker's legacy links do the same), so a Service named `gateway` sets
+ * `GATEWAY_PORT` in the auth pods. Such a value is the platform's, never an authfarm setting: it
+ * reads as unset instead of stopping the process.
+ */
+const SERVICE_LINK = /^(tcp|udp|sctp):\/\/[^/\s]+:\d+$/;
+const port = (fallback: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && SERVICE_LINK.test(value) ? undefined : value),
+    z.coerce.number().int().min(0).max(65535).default(fallback),
+  );
 const commaList = z.string().transform((value) =>
   value
     .split(',')
