@@ -105,6 +105,8 @@ export const envSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default('authfarm:'),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/authfarm'),
   STORE_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
+  /** The migrate command: how long it waits for Postgres to answer before it gives up. */
+  MIGRATE_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
 
   AUTH_URL: z.url().default('http://127.0.0.1:3001'),
   /** Failed logins allowed per account and per client IP within the window, then 429. */

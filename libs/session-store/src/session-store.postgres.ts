@@ -144,8 +144,9 @@ export class PostgresSessionStore extends SessionStore {
     return rowCount ?? 0;
   }
 
+  /** True when Postgres answers and the sessions table is there (the migrations have run). */
   async ping(): Promise<boolean> {
-    return this.pool.query('SELECT 1').then(
+    return this.pool.query('SELECT 1 FROM sessions LIMIT 0').then(
       () => true,
       () => false,
     );
