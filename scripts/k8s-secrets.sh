@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates (or updates) the two Secrets the k8s manifests read, from the files that
+# Creates (or updates) the three Secrets the k8s manifests read, from the files that
 # scripts/gen-secrets.sh writes into secrets/. Their shape: k8s/base/secrets.template.yaml.
 #
 #   scripts/gen-secrets.sh && scripts/k8s-secrets.sh [namespace]
@@ -26,5 +26,8 @@ kubectl -n "$namespace" create secret generic authfarm-stores \
 # key-encryption-key (docs/keys.md).
 kubectl -n "$namespace" create secret generic authfarm-jwt \
   --from-file=key-encryption-key="$dir/jwt-key-encryption-key" \
-  --from-file=secret="$dir/jwt-secret" \
+  --dry-run=client -o yaml | kubectl apply -f -
+# Read by auth and the replicas, with JWT_ALG=HS256 only (components/hs256).
+kubectl -n "$namespace" create secret generic authfarm-hs256 \
+  --from-file=JWT_SECRET="$dir/jwt-secret" \
   --dry-run=client -o yaml | kubectl apply -f -

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
+import type { NetworkPolicySpec } from 'kubernetes-types/networking/v1.js';
 import { AppConfig, envSchema, type ServiceName } from '@authfarm/config';
 import { HealthController, Metrics } from '@authfarm/platform';
 import { Routes } from '../../apps/gateway/src/upstreams/routes.js';
@@ -92,17 +93,18 @@ const dnsPort = (hostPort: string) => Number(hostPort.split(':')[1]);
 
 describe.each(overlayNames())('k8s/overlays/%s', (overlay) => {
   let objects: K8sObject[];
-  const workloads = (): Array<{ app: App; pod: PodSpec; container: Container }> =>
-    [
-      find(objects, 'Deployment', 'auth'),
-      find(objects, 'Deployment', 'resource'),
-      find(objects, 'Deployment', 'gateway'),
-      find(objects, 'Job', 'migrate'),
-    ].map((workload) => {
+  // The migrations run as auth's init container, with auth's pod spec.
+  const workloads = (): Array<{ app: App; pod: PodSpec; container: Container }> => {
+    const apps = ['auth', 'resource', 'gateway'].map((name) => {
+      const workload = find(objects, 'Deployment', name);
       const pod = (workload.spec?.template as { spec: PodSpec }).spec;
       const container = containerOf(workload);
       return { app: container.args?.[0] as App, pod, container };
     });
+    const migrate = apps[0].pod.initContainers?.find((c) => c.args?.[0] === 'migrate');
+    if (!migrate) throw new Error('auth has no migrate init container');
+    return [...apps, { app: 'migrate', pod: apps[0].pod, container: migrate }];
+  };
   const envOf = (app: App) => {
     const workload = workloads().find((w) => w.app === app);
     if (!workload) throw new Error(`no workload runs ${app}`);
@@ -212,7 +214,66 @@ describe.each(overlayNames())('k8s/overlays/%s', (overlay) => {
     expect(allowedInto('resource')).toEqual(['gateway']);
     expect(allowedInto('auth')).toEqual(['gateway', 'resource']);
     expect(allowedInto('redis')).toEqual(['auth', 'resource']);
-    expect(allowedInto('postgres')).toEqual(['auth', 'migrate', 'resource']);
+    expect(allowedInto('postgres')).toEqual(['auth', 'resource']);
+  });
+
+  it("closes egress but for DNS, the farm's own hops and the stores", () => {
+    const policies = objects
+      .filter((o) => o.kind === 'NetworkPolicy')
+      .map((o) => ({ name: o.metadata.name, spec: o.spec as unknown as NetworkPolicySpec }));
+    const spec = (name: string) => policies.find((p) => p.name === name)?.spec;
+    expect(spec('default-deny')).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    // Every pod resolves names, over UDP and TCP, at the cluster DNS only.
+    expect(spec('dns-egress')?.podSelector).toEqual({});
+    expect(spec('dns-egress')?.egress).toEqual([
+      expect.objectContaining({
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      }),
+    ]);
+    const name = 'app.kubernetes.io/name';
+    const egressOf = (app: string): string[] =>
+      policies
+        .filter(
+          ({ spec: { podSelector } }) =>
+            podSelector.matchLabels?.[name] === app ||
+            podSelector.matchExpressions?.some((e) => e.key === name && e.values?.includes(app)),
+        )
+        .flatMap(({ spec: { egress } }) => egress ?? [])
+        .flatMap((rule) =>
+          (rule.to ?? []).map((peer) => peer.podSelector?.matchLabels?.[name] ?? 'ipBlock'),
+        )
+        .sort();
+    expect(egressOf('gateway')).toEqual(['auth', 'resource']);
+    expect(egressOf('resource')).toEqual(['auth', 'postgres', 'redis']);
+    expect(egressOf('auth')).toEqual(['postgres', 'redis']);
+    // No rule opens egress to everything (a rule without `to`).
+    const open = policies.filter((p) => p.spec.egress?.some((rule) => !rule.to?.length));
+    expect(open.map((p) => p.name)).toEqual([]);
+  });
+
+  it('turns service links off in every pod', () => {
+    for (const { owner, pod } of podTemplates(objects)) {
+      expect([owner, pod.enableServiceLinks]).toEqual([owner, false]);
+    }
+  });
+
+  it('keeps a stopping pod in service until the gateway has stopped choosing it', () => {
+    const gateway = envSchema.parse(envOf('gateway').values);
+    // CoreDNS answers a headless Service's records with a 5 s TTL.
+    const forgottenAfter = 5 + gateway.DNS_REFRESH_MS / 1000;
+    for (const name of ['auth', 'resource', 'gateway']) {
+      const { pod, container } = workloads().find((w) => w.app === name) ?? {};
+      const sleep = Number(container?.lifecycle?.preStop?.exec?.command?.[1]);
+      expect([name, sleep > forgottenAfter]).toEqual([name, true]);
+      const drain = gateway.UPSTREAM_TIMEOUT_MS / 1000;
+      expect([name, (pod?.terminationGracePeriodSeconds ?? 30) >= sleep + drain]).toEqual([
+        name,
+        true,
+      ]);
+    }
   });
 });
 
