@@ -21,6 +21,15 @@ export default {
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     // Compose and Kubernetes files against the config schema (needs kubectl on the PATH).
     { ...base, displayName: 'deploy', testMatch: ['<rootDir>/test/deploy/**/*.spec.ts'] },
+    // Each deployment file's workloads started as real processes with the environment their
+    // platform gives them (needs kubectl, the built dist/ and the stores).
+    {
+      ...base,
+      displayName: 'platform',
+      testMatch: ['<rootDir>/test/platform/**/*.spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+      globalTeardown: '<rootDir>/test/support/global-teardown.js',
+    },
     {
       ...base,
       displayName: 'integration',
