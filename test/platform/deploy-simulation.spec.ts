@@ -26,13 +26,7 @@ import { call } from '../support/http.js';
 import { TestUser, bearer } from '../support/users.js';
 import { imageEnv, imageHealthcheck, kubeletView, type SecretData } from './platform-env.js';
 import { immutableChanges } from './immutable-fields.js';
-import {
-  ContainerFiles,
-  ContainerProcess,
-  Network,
-  TestStores,
-  expectPortsFree,
-} from './simulated-platform.js';
+import { ContainerProcess, Network, SimulatedRun, expectPortsFree } from './simulated-platform.js';
 
 const NEWEST_MIGRATION = MIGRATIONS.at(-1)?.name ?? '';
 /** Long enough for a loaded 2-core machine to start a Nest app; a real hang still fails. */
@@ -100,10 +94,9 @@ describe.each(overlayNames())('k8s/overlays/%s on a simulated cluster', (overlay
       const declaredPorts = ours.flatMap((p) => p.spec.containers.flatMap((c) => c.ports ?? []));
       await expectPortsFree(declaredPorts.map((p) => p.containerPort));
 
-      const stores = await TestStores.create(overlay);
+      const run = await SimulatedRun.create(overlay);
+      const { stores, files } = run;
       const network = new Network(services, stores);
-      const files = new ContainerFiles();
-      const running: ContainerProcess[] = [];
       const start = (pod: Pod, container: Container): ContainerProcess => {
         const name = `${pod.owner.kind}/${pod.owner.metadata.name}/${container.name}`;
         const podName = `${pod.owner.metadata.name}-5d8f7c9b4-x2x7q`;
@@ -112,13 +105,7 @@ describe.each(overlayNames())('k8s/overlays/%s on a simulated cluster', (overlay
           Object.entries(view.env).map(([key, value]) => [key, network.route(key, value)]),
         );
         env.REDIS_KEY_PREFIX ??= stores.keyPrefix; // the test's keys, removed after the run
-        const process = ContainerProcess.start(
-          name,
-          container.args ?? [],
-          files.mount(view.files, env),
-        );
-        running.push(process);
-        return process;
+        return run.start(name, container.args ?? [], files.mount(view.files, env));
       };
       /** Init containers one by one, each to success; then every container, ready on its probe. */
       const runPod = async (pod: Pod): Promise<void> => {
@@ -170,12 +157,9 @@ describe.each(overlayNames())('k8s/overlays/%s on a simulated cluster', (overlay
         expect(me.servedBy).toMatch(/^resource-/);
 
         // SIGTERM, as kubelet stops a pod: every process drains and exits 0.
-        const codes = await Promise.all(running.map(async (p) => [p.name, await p.stop()]));
-        expect(codes.filter(([, code]) => code !== 0)).toEqual([]);
+        expect(await run.stopAll()).toEqual([]);
       } finally {
-        await Promise.all(running.map((p) => p.stop(2000)));
-        files.remove();
-        await stores.drop();
+        await run.remove();
       }
     },
     4 * START_MS,
@@ -258,9 +242,8 @@ describe('docker-compose.yml on a simulated Docker host', () => {
       await expectPortsFree(
         ours.flatMap(([, s]) => (s.ports ?? []).map((p) => Number(p.split(':').at(-1)))),
       );
-      const stores = await TestStores.create('compose');
-      const files = new ContainerFiles();
-      const running: ContainerProcess[] = [];
+      const run = await SimulatedRun.create('compose');
+      const { stores, files } = run;
       const started = new Map<string, Promise<ContainerProcess | undefined>>();
 
       /** The environment and files Docker gives a service's container. */
@@ -317,9 +300,7 @@ describe('docker-compose.yml on a simulated Docker host', () => {
         }
         if (service.image !== example.AUTHFARM_IMAGE) return undefined;
         const env = containerOf(name, service);
-        const process = ContainerProcess.start(`compose/${name}`, service.command ?? [], env);
-        running.push(process);
-        return process;
+        return run.start(`compose/${name}`, service.command ?? [], env);
       };
       const healthy = async (name: string, process: ContainerProcess) => {
         const check = (compose.services[name] as { healthcheck?: { disable?: boolean } })
@@ -338,14 +319,11 @@ describe('docker-compose.yml on a simulated Docker host', () => {
         const me = await walkThrough(`http://127.0.0.1:${port}`, example.AUTH_MODES.split(',')[0]);
         // REPLICA_ID from the container's hostname (the entrypoint's fallback), not the default.
         expect(me.servedBy).not.toBe('resource-1');
-        const migrate = running.find((p) => p.name === 'compose/migrate');
+        const migrate = run.running.find((p) => p.name === 'compose/migrate');
         expect(migrate?.running).toBe(false);
-        const codes = await Promise.all(running.map(async (p) => [p.name, await p.stop()]));
-        expect(codes.filter(([, code]) => code !== 0)).toEqual([]);
+        expect(await run.stopAll()).toEqual([]);
       } finally {
-        await Promise.all(running.map((p) => p.stop(2000)));
-        files.remove();
-        await stores.drop();
+        await run.remove();
       }
     },
     4 * START_MS,

@@ -257,6 +257,39 @@ export class ContainerProcess {
   }
 }
 
+/** What one simulated deployment started: its containers, their files, its database. */
+export class SimulatedRun {
+  readonly running: ContainerProcess[] = [];
+  readonly files = new ContainerFiles();
+
+  private constructor(readonly stores: TestStores) {}
+
+  static async create(label: string): Promise<SimulatedRun> {
+    return new SimulatedRun(await TestStores.create(label));
+  }
+
+  start(name: string, args: string[], env: Record<string, string>): ContainerProcess {
+    const process = ContainerProcess.start(name, args, env);
+    this.running.push(process);
+    return process;
+  }
+
+  /** SIGTERM to every container, as the platform stops them; the ones that did not exit 0. */
+  async stopAll(): Promise<Array<[string, number | null]>> {
+    const codes = await Promise.all(
+      this.running.map(async (p): Promise<[string, number | null]> => [p.name, await p.stop()]),
+    );
+    return codes.filter(([, code]) => code !== 0);
+  }
+
+  /** Stops what still runs, removes the files and drops the database. */
+  async remove(): Promise<void> {
+    await Promise.all(this.running.map((p) => p.stop(2000)));
+    this.files.remove();
+    await this.stores.drop();
+  }
+}
+
 /** Throws, naming the port, when something already listens on one a container must take. */
 export async function expectPortsFree(ports: number[]): Promise<void> {
   for (const port of ports) {
