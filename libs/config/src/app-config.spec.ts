@@ -46,6 +46,9 @@ describe('AppConfig', () => {
     ['AUTH_MODES', { AUTH_MODES: 'session,basic' }],
     ['JWT_TTL', { JWT_TTL: '-5' }],
     ['REDIS_URL', { REDIS_URL: 'not a url' }],
+    ['REDIS_URL', { REDIS_URL: 'http://127.0.0.1:6379' }],
+    // ioredis would connect in clear: it turns TLS on for a lower-case rediss:// only.
+    ['REDIS_URL', { REDIS_URL: 'REDISS://cache.example.com:6380' }],
     ['GATEWAY_PORT', { GATEWAY_PORT: '70000' }],
   ])('names %s when its value is wrong', (variable, env) => {
     expect(errorOf(() => load('gateway', env))).toContain(variable);

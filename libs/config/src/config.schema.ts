@@ -101,7 +101,11 @@ export const envSchema = z.object({
     .default(24 * 60 * 60),
   REFRESH_TTL: seconds(14 * 24 * 60 * 60),
 
-  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  /** Lower case: ioredis turns TLS on for `rediss://` only, so `REDISS://` would go out in clear. */
+  REDIS_URL: z
+    .url()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss:// (TLS)')
+    .default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default('authfarm:'),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/authfarm'),
   STORE_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
