@@ -105,7 +105,7 @@ describe.each(overlayNames())('k8s/overlays/%s on a simulated cluster', (overlay
           Object.entries(view.env).map(([key, value]) => [key, network.route(key, value)]),
         );
         env.REDIS_KEY_PREFIX ??= stores.keyPrefix; // the test's keys, removed after the run
-        return run.start(name, container.args ?? [], files.mount(view.files, env));
+        return run.start(name, container.args ?? [], files.mount(name, view.files, env));
       };
       /** Init containers one by one, each to success; then every container, ready on its probe. */
       const runPod = async (pod: Pod): Promise<void> => {
@@ -245,6 +245,8 @@ describe('docker-compose.yml on a simulated Docker host', () => {
       const run = await SimulatedRun.create('compose');
       const { stores, files } = run;
       const started = new Map<string, Promise<ContainerProcess | undefined>>();
+      /** Each service's container environment, computed and its files written once. */
+      const environments = new Map<string, Record<string, string>>();
 
       /** The environment and files Docker gives a service's container. */
       const containerOf = (name: string, service: ComposeService) => {
@@ -274,7 +276,7 @@ describe('docker-compose.yml on a simulated Docker host', () => {
           }
           mounted[`/run/secrets/${secret}`] = content;
         }
-        return files.mount(mounted, env);
+        return files.mount(name, mounted, env);
       };
 
       const up = (name: string): Promise<ContainerProcess | undefined> => {
@@ -300,6 +302,7 @@ describe('docker-compose.yml on a simulated Docker host', () => {
         }
         if (service.image !== example.AUTHFARM_IMAGE) return undefined;
         const env = containerOf(name, service);
+        environments.set(name, env);
         return run.start(`compose/${name}`, service.command ?? [], env);
       };
       const healthy = async (name: string, process: ContainerProcess) => {
@@ -307,8 +310,7 @@ describe('docker-compose.yml on a simulated Docker host', () => {
           .healthcheck;
         if (check?.disable)
           throw new Error(`${name} is waited on as healthy but has no healthcheck`);
-        const env = containerOf(name, compose.services[name]);
-        await process.healthy(imageHealthcheck(), env, START_MS);
+        await process.healthy(imageHealthcheck(), environments.get(name) ?? {}, START_MS);
       };
 
       try {

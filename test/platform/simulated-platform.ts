@@ -109,10 +109,19 @@ export class Network {
 export class ContainerFiles {
   readonly root = mkdtempSync(join(tmpdir(), 'authfarm-platform-'));
 
-  /** Writes each file; returns the env with every value naming a mounted path pointed at it. */
-  mount(files: Record<string, string>, env: Record<string, string>): Record<string, string> {
+  /**
+   * Writes each file in a folder of the container's own (as each container has its own
+   * /run/secrets: one container's mount never rewrites a file another is reading); returns the
+   * env with every value naming a mounted path pointed at it.
+   */
+  mount(
+    container: string,
+    files: Record<string, string>,
+    env: Record<string, string>,
+  ): Record<string, string> {
+    const root = join(this.root, container.replace(/[^\w.-]/g, '_'));
     for (const [path, content] of Object.entries(files)) {
-      const local = join(this.root, path);
+      const local = join(root, path);
       mkdirSync(dirname(local), { recursive: true });
       writeFileSync(local, content, { mode: 0o600 });
     }
@@ -120,7 +129,7 @@ export class ContainerFiles {
     return Object.fromEntries(
       Object.entries(env).map(([name, value]) => [
         name,
-        paths.includes(value) ? join(this.root, value) : value,
+        paths.includes(value) ? join(root, value) : value,
       ]),
     );
   }
