@@ -104,6 +104,58 @@ export function placeholderSecret(variable: string): string {
   return 'placeholder-secret-of-at-least-thirty-two-characters';
 }
 
+/** Supplies the value of a Secret key a container's `env` reads (`variable` is the env name). */
+export type SecretSource = (
+  variable: string,
+  ref: { name: string; key: string; optional?: boolean },
+) => string | undefined;
+
+/**
+ * A container's own variables as kubelet resolves them: `envFrom` ConfigMaps, then its `env` list
+ * (with `$(VAR)` references expanded), Secrets from `secret`, the pod's name from `podName`.
+ */
+export function declaredEnv(
+  objects: K8sObject[],
+  container: Container,
+  secret: SecretSource,
+  podName: string,
+): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const source of container.envFrom ?? []) {
+    const name = source.configMapRef?.name;
+    if (!name) throw new Error(`${container.name}: only ConfigMap envFrom is expected`);
+    Object.assign(values, find(objects, 'ConfigMap', name).data);
+  }
+  for (const variable of container.env ?? []) {
+    const value = resolve(variable);
+    if (value !== undefined) values[variable.name] = value;
+  }
+  return values;
+
+  function resolve({ name, value, valueFrom }: EnvVar): string | undefined {
+    if (value !== undefined) {
+      return value.replace(
+        /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+        (ref, inner: string) => values[inner] ?? ref,
+      );
+    }
+    if (valueFrom?.configMapKeyRef) {
+      const { name: map, key, optional } = valueFrom.configMapKeyRef;
+      const data = find(objects, 'ConfigMap', map ?? '').data ?? {};
+      if (!(key in data) && !optional)
+        throw new Error(`${name}: ConfigMap ${map} has no key ${key}`);
+      return data[key];
+    }
+    if (valueFrom?.secretKeyRef) {
+      const { name: secretName, key, optional } = valueFrom.secretKeyRef;
+      return secret(name, { name: secretName ?? '', key, optional });
+    }
+    if (valueFrom?.fieldRef?.fieldPath === 'metadata.name') return podName;
+    if (valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') return 'authfarm';
+    throw new Error(`${name}: unsupported env source`);
+  }
+}
+
 /** Where a container's variable comes from, once the pod is scheduled. */
 export interface ResolvedEnv {
   values: Record<string, string>;
@@ -111,33 +163,19 @@ export interface ResolvedEnv {
   fromSecrets: Record<string, string>;
 }
 
-/** The environment Kubernetes gives a container: envFrom ConfigMaps, then its own env list. */
+/** The environment Kubernetes gives a container, with a placeholder for each secret. */
 export function containerEnv(objects: K8sObject[], container: Container): ResolvedEnv {
-  const values: Record<string, string> = {};
   const fromSecrets: Record<string, string> = {};
-  for (const source of container.envFrom ?? []) {
-    const name = source.configMapRef?.name;
-    if (!name) throw new Error(`${container.name}: only ConfigMap envFrom is expected`);
-    Object.assign(values, find(objects, 'ConfigMap', name).data);
-  }
-  for (const variable of container.env ?? []) values[variable.name] = resolve(variable);
+  const values = declaredEnv(
+    objects,
+    container,
+    (variable, ref) => {
+      fromSecrets[variable] = `${ref.name}/${ref.key}`;
+      return placeholderSecret(variable);
+    },
+    'pod-metadata-name',
+  );
   return { values, fromSecrets };
-
-  function resolve({ name, value, valueFrom }: EnvVar): string {
-    if (value !== undefined) return value;
-    if (valueFrom?.configMapKeyRef) {
-      const { name: map, key } = valueFrom.configMapKeyRef;
-      const data = find(objects, 'ConfigMap', map ?? '').data ?? {};
-      if (!(key in data)) throw new Error(`${name}: ConfigMap ${map} has no key ${key}`);
-      return data[key];
-    }
-    if (valueFrom?.secretKeyRef) {
-      fromSecrets[name] = `${valueFrom.secretKeyRef.name}/${valueFrom.secretKeyRef.key}`;
-      return placeholderSecret(name);
-    }
-    if (valueFrom?.fieldRef) return `pod-${valueFrom.fieldRef.fieldPath.replace(/\W/g, '-')}`;
-    throw new Error(`${name}: unsupported env source`);
-  }
 }
 
 /** docker-compose.yml after `${VAR}` / `${VAR:-default}` interpolation, merge keys applied. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
-import { MIGRATIONS } from '../../apps/auth/src/database/data-source.js';
+import { NEWEST_MIGRATION } from '../../apps/auth/src/database/data-source.js';
 import {
   ROOT,
   loadCompose,
@@ -28,7 +28,6 @@ import { imageEnv, imageHealthcheck, kubeletView, type SecretData } from './plat
 import { immutableChanges } from './immutable-fields.js';
 import { ContainerProcess, Network, SimulatedRun, expectPortsFree } from './simulated-platform.js';
 
-const NEWEST_MIGRATION = MIGRATIONS.at(-1)?.name ?? '';
 /** Long enough for a loaded 2-core machine to start a Nest app; a real hang still fails. */
 const START_MS = 45_000;
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'];

@@ -3,13 +3,17 @@
 // with it here, where neither runs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Container, EnvVar, PodSpec } from 'kubernetes-types/core/v1.js';
-import { ROOT, find, type K8sObject } from '../deploy/deploy-files.js';
+import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
+import { ROOT, declaredEnv, type K8sObject, type SecretSource } from '../deploy/deploy-files.js';
+
+/** The Dockerfile with its continued lines joined. */
+const dockerfile = (): string =>
+  readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
 
 /** The runtime stage's `ENV` of the Dockerfile: every container starts from it. */
 export function imageEnv(): Record<string, string> {
-  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
-  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const text = dockerfile();
+  const runtime = text.slice(text.lastIndexOf('\nFROM '));
   const env: Record<string, string> = {};
   for (const [, list] of runtime.matchAll(/^ENV\s+(.+)$/gm)) {
     for (const [, name, value] of list.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)) env[name] = value;
@@ -19,8 +23,7 @@ export function imageEnv(): Record<string, string> {
 
 /** The image's HEALTHCHECK command (exec form), which Compose runs unless a service overrides it. */
 export function imageHealthcheck(): string[] {
-  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
-  const match = /^HEALTHCHECK\b.*?\bCMD\s+(\[.*\])\s*$/m.exec(dockerfile);
+  const match = /^HEALTHCHECK\b.*?\bCMD\s+(\[.*\])\s*$/m.exec(dockerfile());
   if (!match) throw new Error('the Dockerfile has no exec-form HEALTHCHECK');
   return JSON.parse(match[1]) as string[];
 }
@@ -89,8 +92,8 @@ export interface KubeletView {
 }
 
 /**
- * Image ENV, then `envFrom`, then `env` (with `$(VAR)` expansion), then service links where the
- * name is still free, then HOSTNAME: what the process sees in a pod named `podName`.
+ * Image ENV, then the container's own variables, then service links where the name is still
+ * free, then HOSTNAME: what the process sees in a pod named `podName`.
  */
 export function kubeletView(
   objects: K8sObject[],
@@ -99,27 +102,14 @@ export function kubeletView(
   secrets: SecretData,
   podName: string,
 ): KubeletView {
-  const secretValue = (name: string, key: string, optional = false): string | undefined => {
+  const secretValue: SecretSource = (variable, { name, key, optional }) => {
     const value = secrets[name]?.[key];
     if (value === undefined && !optional) {
-      throw new Error(
-        `${container.name}: Secret ${name} has no key ${key} (secrets.template.yaml)`,
-      );
+      throw new Error(`${variable}: Secret ${name} has no key ${key} (secrets.template.yaml)`);
     }
     return value;
   };
-  const own: Record<string, string> = {};
-  for (const source of container.envFrom ?? []) {
-    if (source.configMapRef?.name) {
-      Object.assign(own, find(objects, 'ConfigMap', source.configMapRef.name).data ?? {});
-    } else if (source.secretRef?.name) {
-      Object.assign(own, secrets[source.secretRef.name] ?? {});
-    }
-  }
-  for (const variable of container.env ?? []) {
-    const value = resolve(variable);
-    if (value !== undefined) own[variable.name] = value;
-  }
+  const own = declaredEnv(objects, container, secretValue, podName);
   const env = { ...imageEnv(), ...own };
   for (const [name, value] of Object.entries(serviceLinks(objects, pod))) {
     if (!(name in own)) env[name] = value;
@@ -130,36 +120,13 @@ export function kubeletView(
   for (const mount of container.volumeMounts ?? []) {
     const secret = pod.volumes?.find((v) => v.name === mount.name)?.secret;
     if (!secret?.secretName) continue;
+    const { secretName, optional } = secret;
     const items =
-      secret.items ??
-      Object.keys(secrets[secret.secretName] ?? {}).map((key) => ({ key, path: key }));
+      secret.items ?? Object.keys(secrets[secretName] ?? {}).map((key) => ({ key, path: key }));
     for (const { key, path } of items) {
-      const value = secretValue(secret.secretName, key, secret.optional);
+      const value = secretValue(mount.mountPath, { name: secretName, key, optional });
       if (value !== undefined) files[`${mount.mountPath}/${path}`] = value;
     }
   }
   return { env, files };
-
-  function resolve({ name, value, valueFrom }: EnvVar): string | undefined {
-    if (value !== undefined) {
-      return value.replace(
-        /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
-        (ref, inner: string) => own[inner] ?? ref,
-      );
-    }
-    if (valueFrom?.configMapKeyRef) {
-      const { name: map, key, optional } = valueFrom.configMapKeyRef;
-      const data = find(objects, 'ConfigMap', map ?? '').data ?? {};
-      if (!(key in data) && !optional)
-        throw new Error(`${name}: ConfigMap ${map} has no key ${key}`);
-      return data[key];
-    }
-    if (valueFrom?.secretKeyRef) {
-      const { name: secret, key, optional } = valueFrom.secretKeyRef;
-      return secretValue(secret ?? '', key, optional);
-    }
-    if (valueFrom?.fieldRef?.fieldPath === 'metadata.name') return podName;
-    if (valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') return 'authfarm';
-    throw new Error(`${name}: an env source the simulation does not know`);
-  }
 }

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { SCHEMA_CURRENT_SQL } from '../../apps/auth/src/database/data-source.js';
 import { ROOT } from '../deploy/deploy-files.js';
 import { testEnv } from '../support/test-env.js';
 
@@ -37,7 +38,7 @@ export class TestStores {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     await client.connect();
     try {
-      const { rows } = await client.query('SELECT 1 FROM migrations WHERE name = $1', [newest]);
+      const { rows } = await client.query(SCHEMA_CURRENT_SQL, [newest]);
       return rows.length === 1;
     } catch {
       return false; // no migrations table yet

@@ -3,11 +3,8 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@authfarm/config';
 import { Readiness } from '@authfarm/platform';
 import { SessionStore } from '@authfarm/session-store';
-import { MIGRATIONS } from './database/data-source.js';
+import { NEWEST_MIGRATION, SCHEMA_CURRENT_SQL } from './database/data-source.js';
 import { KeyRing } from './keys/key-ring.js';
-
-/** The newest migration this build knows: the schema it needs. */
-const NEWEST_MIGRATION = MIGRATIONS.at(-1)?.name ?? '';
 
 /**
  * Ready when Postgres answers with this build's schema (the newest migration applied: a platform
@@ -26,12 +23,10 @@ export class AuthReadiness extends Readiness {
   }
 
   async isReady(): Promise<boolean> {
-    const database = this.dataSource
-      .query('SELECT 1 FROM migrations WHERE name = $1', [NEWEST_MIGRATION])
-      .then(
-        (rows: unknown[]) => rows.length === 1,
-        () => false,
-      );
+    const database = this.dataSource.query(SCHEMA_CURRENT_SQL, [NEWEST_MIGRATION]).then(
+      (rows: unknown[]) => rows.length === 1,
+      () => false,
+    );
     const store = this.config.enabled('session') ? this.store.ping() : Promise.resolve(true);
     return this.ring.canSign && (await Promise.all([database, store])).every(Boolean);
   }

@@ -8,6 +8,10 @@ import { SigningKeys1764500000000 } from './migrations/1764500000000-signing-key
 
 export const ENTITIES = [User, TokenSession, RefreshToken];
 export const MIGRATIONS = [InitialSchema1764380000000, SigningKeys1764500000000];
+/** The newest migration this build knows: the schema it needs. */
+export const NEWEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1].name;
+/** One row when the schema is at NEWEST_MIGRATION ($1); fails before any migration has run. */
+export const SCHEMA_CURRENT_SQL = 'SELECT 1 FROM migrations WHERE name = $1';
 
 /** TypeORM options. The schema comes from migrations only: `synchronize` stays off. */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
