@@ -138,6 +138,19 @@ export const envSchema = z.object({
     .positive()
     .default(16 * 1024),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+
+  /**
+   * The console's controls (store outage, scale, key rotation): the local farm runner's control
+   * server, which the gateway forwards `/console/api/*` to. Unset (compose, Kubernetes): the
+   * controls answer 404 and change nothing.
+   */
+  CONSOLE_CONTROL_URL: z.url().optional(),
+  /** When set, the console's controls require `Authorization: Bearer <ADMIN_TOKEN>`. */
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Where the console finds the latest benchmark run; default reports/latest, else docs/benchmark. */
+  CONSOLE_FIGURES_DIR: z.string().min(1).optional(),
+  /** The console's live feed: watchers at most (more get 503). */
+  CONSOLE_MAX_WATCHERS: z.coerce.number().int().min(0).max(1000).default(16),
 });
 
 export type Env = z.output<typeof envSchema>;

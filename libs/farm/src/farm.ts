@@ -5,6 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppConfig } from '@authfarm/config';
 import { generateKeyEncryptionKey, generateKeyMaterial } from '@authfarm/keys';
+import { FarmControls, type StoreName } from './farm-controls.js';
+import { FaultProxy } from './fault-proxy.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { ensurePostgres, ensureRedis, findFreePort, type StoreHandle } from './stores.js';
 
@@ -17,6 +19,7 @@ const SCRIPTS = {
   migrate: join(DIST, 'auth/src/migrate.js'),
   resource: join(DIST, 'resource/src/main.js'),
   gateway: join(DIST, 'gateway/src/main.js'),
+  keys: join(DIST, 'auth/src/keys/keys.cli.js'),
 };
 
 export interface FarmOptions {
@@ -30,6 +33,13 @@ export interface FarmOptions {
    * directory per farm, removed on stop.
    */
   secretsDir?: string;
+  /**
+   * The console's controls (`npm start`, `npm run demo`, the browser test): every service reaches
+   * Redis and Postgres through a fault proxy the farm can cut, and the farm can add and remove
+   * replicas and restart with another session store. Off by default: a farm under measurement
+   * (the benchmark, most tests) talks to its stores directly.
+   */
+  controls?: boolean;
   log?: (line: string) => void;
 }
 
@@ -52,6 +62,8 @@ export interface Farm {
   restartAuth(index?: number): Promise<ServiceProcess>;
   /** Starts the gateway again on its old port, so `gatewayUrl` stays the same. */
   restartGateway(): Promise<ServiceProcess>;
+  /** Present when the farm was started with `controls: true`. */
+  controls?: FarmControls;
   stop(): Promise<void>;
 }
 
@@ -80,6 +92,19 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     stores.push(postgres);
     cleanups.push(() => Promise.all(stores.map((s) => s.stop())).then(() => undefined));
     for (const s of stores) if (s.started) log(`[farm] started a private store at ${s.url}`);
+    // With controls, every service reaches the stores through a proxy the console can cut.
+    const proxies = new Map<StoreName, FaultProxy>();
+    const storeUrl = async (name: StoreName, url: string): Promise<string> => {
+      if (!options.controls) return url;
+      const target = new URL(url);
+      const proxy = new FaultProxy(target.hostname.replace(/^\[|\]$/g, ''), Number(target.port));
+      await proxy.start();
+      proxies.set(name, proxy);
+      cleanups.push(() => proxy.stop());
+      target.hostname = '127.0.0.1';
+      target.port = String(proxy.port);
+      return target.toString();
+    };
 
     // Key material goes only where it is needed: the signing key to the auth service alone, an
     // HS256 secret to auth and the replicas (which is exactly HS256's blast radius).
@@ -95,8 +120,8 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     const keys = localKeys(config, options.secretsDir, cleanups);
     const shared: Record<string, string> = {
       ...operator,
-      REDIS_URL: redis.url,
-      DATABASE_URL: postgres.url,
+      REDIS_URL: await storeUrl('redis', redis.url),
+      DATABASE_URL: await storeUrl('postgres', postgres.url),
     };
     const authKeys = clean({
       JWT_SECRET,
@@ -111,25 +136,28 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       JWT_SECRET: env.JWT_ALG === 'HS256' ? authKeys.JWT_SECRET : undefined,
     });
     await migrate(shared);
+    // Settings the controls changed since start (the session store), for every process started
+    // from now on.
+    let settings: Record<string, string | undefined> = {};
 
     // Usually one auth replica; several (each with its own introspection port) show the
     // unsynced farm when sessions live in per-process memory.
     const authPorts = await Promise.all(Array.from({ length: env.AUTH_REPLICAS }, findFreePort));
     const startAuth = (i: number, port = 0) =>
       spawnService({
-        name: env.AUTH_REPLICAS === 1 ? 'auth' : `auth-${i + 1}`,
+        name: authPorts.length === 1 ? 'auth' : `auth-${i + 1}`,
         script: SCRIPTS.auth,
-        env: {
+        env: clean({
           ...shared,
           ...authKeys,
+          ...settings,
           PORT: String(port),
           INTROSPECTION_PORT: String(authPorts[i]),
-        },
+        }),
         log,
       });
     const auths = await Promise.all(authPorts.map((_, i) => startAuth(i)));
     children.push(...auths);
-    const auth = auths[0];
     const startReplica = (i: number, port = 0, changes: Record<string, string | undefined> = {}) =>
       spawnService({
         name: `resource-${i + 1}`,
@@ -137,6 +165,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
         env: clean({
           ...shared,
           ...replicaKeys,
+          ...settings,
           PORT: String(port),
           REPLICA_ID: `resource-${i + 1}`,
           AUTH_URL: auths[i % auths.length].url,
@@ -165,27 +194,27 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       children[children.indexOf(old)] = fresh;
       return fresh;
     };
+    let control: { url: string } | undefined;
     const startGateway = (port: number) =>
       spawnService({
         name: 'gateway',
         script: SCRIPTS.gateway,
-        env: {
+        env: clean({
           ...shared,
           ...(port > 0 ? { GATEWAY_PORT: String(port) } : {}),
-          AUTH_URL: auth.url,
+          AUTH_URL: auths[0].url,
           AUTH_UPSTREAMS: auths.map((a) => a.url).join(','),
           RESOURCE_UPSTREAMS: replicas.map((r) => r.url).join(','),
-        },
+          CONSOLE_CONTROL_URL: control?.url,
+        }),
         log,
       });
-    const gateway = await startGateway(0);
-    children.push(gateway);
     const farm: Farm = {
-      gatewayUrl: gateway.url,
-      auth,
+      gatewayUrl: '',
+      auth: auths[0],
       auths,
       replicas,
-      gateway,
+      gateway: undefined as unknown as ServiceProcess,
       config,
       authEnv: { ...shared, ...authKeys },
       restartReplica: async (index, changes) => {
@@ -205,11 +234,113 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       },
       stop,
     };
+    if (options.controls) {
+      // The members the gateway proxies to, told over IPC: only a parent that forked the gateway
+      // can change them, never a request.
+      const tellGateway = () =>
+        sendUpstreams(farm.gateway, {
+          auth: auths.map((a) => a.url),
+          resource: replicas.map((r) => r.url),
+        });
+      const controls = new FarmControls({
+        config,
+        farm,
+        proxies,
+        adminToken: env.ADMIN_TOKEN,
+        log,
+        addReplica: async () => {
+          const replica = await startReplica(replicas.length);
+          replicas.push(replica);
+          children.push(replica);
+          await tellGateway();
+        },
+        removeReplica: async () => {
+          const replica = replicas.pop()!;
+          // The gateway stops choosing it and waits for its in-flight requests: then it drains.
+          await tellGateway();
+          children.splice(children.indexOf(replica), 1);
+          await replica.stop();
+        },
+        restartWith: async (changes, authCount) => {
+          settings = changes;
+          const old = [...replicas, ...auths];
+          await Promise.all(old.map((c) => c.stop()));
+          for (const c of old) children.splice(children.indexOf(c), 1);
+          while (authPorts.length < authCount) authPorts.push(await findFreePort());
+          authPorts.length = authCount;
+          const authHttp = auths.map((a) => a.port);
+          auths.splice(
+            0,
+            auths.length,
+            ...(await Promise.all(authPorts.map((_, i) => startAuth(i, authHttp[i] ?? 0)))),
+          );
+          farm.auth = auths[0];
+          const replicaHttp = replicas.map((r) => r.port);
+          replicas.splice(
+            0,
+            replicas.length,
+            ...(await Promise.all(replicaHttp.map((port, i) => startReplica(i, port)))),
+          );
+          children.push(...auths, ...replicas);
+          await tellGateway();
+        },
+        keys: (args) => runKeys(farm.authEnv, args),
+      });
+      control = { url: await controls.listen() };
+      cleanups.push(() => controls.close());
+      farm.controls = controls;
+    }
+    farm.gateway = await startGateway(0);
+    farm.gatewayUrl = farm.gateway.url;
+    children.push(farm.gateway);
     return farm;
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Replaces the gateway's members and resolves once it has applied them (and drained removed ones). */
+function sendUpstreams(
+  gateway: ServiceProcess,
+  upstreams: { auth: string[]; resource: string[] },
+): Promise<void> {
+  const id = Math.random().toString(36).slice(2);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      gateway.child.off('message', onMessage);
+      reject(new Error('the gateway did not apply the new members within 15 s'));
+    }, 15_000);
+    const onMessage = (message: { type?: string; id?: string }) => {
+      if (message.type !== 'upstreams-applied' || message.id !== id) return;
+      clearTimeout(timer);
+      gateway.child.off('message', onMessage);
+      resolve();
+    };
+    gateway.child.on('message', onMessage);
+    gateway.child.send({ type: 'upstreams', id, ...upstreams });
+  });
+}
+
+/** `npm run keys -- <args>` with the auth service's configuration; resolves with its output. */
+function runKeys(env: Record<string, string>, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [SCRIPTS.keys, ...args],
+      { env: { ...env, LOG_LEVEL: 'warn', NO_COLOR: '1' }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        // The command's own lines only, not the Nest client's start-up chatter.
+        const own = (text: string) =>
+          text
+            .split('\n')
+            .filter((line) => line && !line.startsWith('[Nest]'))
+            .join('\n');
+        if (error) reject(new Error(`keys ${args[0]} failed: ${own(stderr) || own(stdout)}`));
+        else resolve(own(stdout));
+      },
+    );
+  });
 }
 
 /**

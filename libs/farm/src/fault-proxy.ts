@@ -17,6 +17,11 @@ export class FaultProxy {
     private readonly targetPort: number,
   ) {}
 
+  /** Accepting connections: neither cut nor stopped. */
+  get up(): boolean {
+    return this.server?.listening ?? false;
+  }
+
   async start(port = 0): Promise<number> {
     this.server = createServer((client) => {
       const upstream = connect(this.targetPort, this.targetHost);

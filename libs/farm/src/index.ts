@@ -1,4 +1,11 @@
 export { startFarm, type Farm, type FarmOptions } from './farm.js';
+export {
+  FarmControls,
+  MAX_REPLICAS,
+  type FarmHooks,
+  type FarmState,
+  type StoreName,
+} from './farm-controls.js';
 export { FaultProxy } from './fault-proxy.js';
 export {
   spawnService,

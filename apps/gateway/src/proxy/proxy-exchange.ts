@@ -47,6 +47,11 @@ export class ProxyExchange implements Exchange {
   private done = false;
   private readonly hasBody: boolean;
 
+  /** The member that got the request (the last one tried), for the console's feed. */
+  get origin(): string | undefined {
+    return this.upstream?.origin;
+  }
+
   constructor(
     private readonly context: ProxyContext,
     private readonly req: IncomingMessage,

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AppConfig } from '@authfarm/config';
 import { AccessLog, Metrics, pathOf, requestIdFrom, roundMs } from '@authfarm/platform';
+import { describeRequest, type ConsoleFeed } from '../console/console-feed.js';
 import { Routes, type Route } from '../upstreams/routes.js';
 import { GATEWAY_ERROR_MESSAGES, type GatewayErrorCode } from './gateway-errors.js';
 import { ResponseHeaders } from './header-policy.js';
@@ -25,6 +26,7 @@ export class ProxyServer implements ProxyContext {
   private readonly server: Server;
   private readonly drainLimitMs: number;
   private draining = false;
+  private readonly feed: ConsoleFeed;
 
   constructor(
     config: AppConfig,
@@ -33,6 +35,7 @@ export class ProxyServer implements ProxyContext {
     private readonly access: AccessLog,
   ) {
     this.maxBody = config.env.GATEWAY_MAX_BODY_BYTES;
+    this.feed = routes.console.feed;
     this.drainLimitMs = config.env.UPSTREAM_TIMEOUT_MS;
     // Oversized request headers are answered 431 by node:http itself.
     this.server = createServer(
@@ -66,6 +69,7 @@ export class ProxyServer implements ProxyContext {
    */
   async close(): Promise<void> {
     this.draining = true;
+    this.feed.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const sweep = setInterval(() => this.server.closeIdleConnections(), 50);
@@ -113,12 +117,36 @@ export class ProxyServer implements ProxyContext {
       if (Number(req.headers['content-length'] ?? 0) > this.maxBody) {
         return this.fail(res, 413, 'PAYLOAD_TOO_LARGE', requestId, route.name, true);
       }
-      return new ProxyExchange(this, req, res, route.pool, requestId).start();
+      const exchange = new ProxyExchange(this, req, res, route.pool, requestId);
+      // Only while someone watches the console: no watcher, no event, no listener.
+      if (this.feed.watching) this.publishWhenDone(req, res, route.name, exchange);
+      return exchange.start();
     }
     if (route.kind === 'none') return this.fail(res, 404, 'NOT_FOUND', requestId, 'none');
     res.setHeader('x-request-id', requestId);
     for (const [name, value] of this.security) res.setHeader(name, value);
-    void route.serve(req, res).then(() => this.metrics.request(route.name, res.statusCode));
+    const served =
+      route.kind === 'console'
+        ? this.routes.console.serve(req, res, requestId)
+        : route.serve(req, res);
+    void served.then(
+      () => this.metrics.request(route.name, res.statusCode),
+      () => res.destroy(),
+    );
+  }
+
+  private publishWhenDone(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: string,
+    exchange: ProxyExchange,
+  ): void {
+    const started = performance.now();
+    res.once('close', () =>
+      this.feed.publish(
+        describeRequest(req, route, exchange.origin, res.statusCode, performance.now() - started),
+      ),
+    );
   }
 
   // One access line when the response ends or breaks off, whichever path answered it.

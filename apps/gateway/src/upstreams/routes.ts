@@ -2,6 +2,7 @@ import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nest
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '@authfarm/config';
 import { Metrics } from '@authfarm/platform';
+import { ConsoleRoutes } from '../console/console-routes.js';
 import { DnsDiscovery } from './dns-discovery.js';
 import { UpstreamPool } from './upstream-pool.js';
 
@@ -12,13 +13,17 @@ export type Route =
       name: string;
       serve: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     }
+  | { kind: 'console'; name: 'console' }
   | { kind: 'none' };
+
+const CONSOLE_ROUTE: Route = { kind: 'console', name: 'console' };
 
 /** Path prefix to upstream pool, plus the gateway's own health and metrics endpoints. */
 @Injectable()
 export class Routes implements OnModuleInit, OnApplicationShutdown {
   readonly auth: UpstreamPool;
   readonly resource: UpstreamPool;
+  readonly console: ConsoleRoutes;
   private dns: DnsDiscovery | undefined;
   private readonly authRoute: Route;
   private readonly apiRoute: Route;
@@ -37,6 +42,7 @@ export class Routes implements OnModuleInit, OnApplicationShutdown {
     this.resource = new UpstreamPool('api', options);
     this.authRoute = { kind: 'proxy', name: 'auth', pool: this.auth };
     this.apiRoute = { kind: 'proxy', name: 'api', pool: this.resource };
+    this.console = new ConsoleRoutes(config, { auth: this.auth, resource: this.resource });
     const json =
       (status: number, body: unknown) => async (_req: IncomingMessage, res: ServerResponse) => {
         res
@@ -77,7 +83,23 @@ export class Routes implements OnModuleInit, OnApplicationShutdown {
     this.resource.startProbing();
   }
 
+  /**
+   * New members from the local farm runner (over IPC, when it scales or restarts the farm).
+   * Resolves once the removed members have no request in flight, so the runner can stop them.
+   */
+  async apply(members: { auth: string[]; resource: string[] }, drainMs: number): Promise<void> {
+    const removed = [
+      ...this.auth.setOrigins(members.auth),
+      ...this.resource.setOrigins(members.resource),
+    ];
+    const deadline = Date.now() + drainMs;
+    while (removed.some((u) => u.inflight > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   onApplicationShutdown(): void {
+    this.console.close();
     this.dns?.stop();
     this.auth.close();
     this.resource.close();
@@ -86,6 +108,7 @@ export class Routes implements OnModuleInit, OnApplicationShutdown {
   match(url: string): Route {
     if (url.startsWith('/api/') || url === '/api') return this.apiRoute;
     if (url.startsWith('/auth/') || url.startsWith('/.well-known/')) return this.authRoute;
+    if (ConsoleRoutes.matches(url)) return CONSOLE_ROUTE;
     const query = url.indexOf('?');
     return this.local[query < 0 ? url : url.slice(0, query)] ?? { kind: 'none' };
   }

@@ -46,17 +46,24 @@ export class UpstreamPool {
     };
   }
 
-  /** Replaces the member list (static config or DNS), keeping pools of members that stay. */
-  setOrigins(origins: readonly string[]): void {
+  /**
+   * Replaces the member list (static config or DNS), keeping pools of members that stay.
+   * Returns the members removed: their in-flight requests still finish.
+   */
+  setOrigins(origins: readonly string[]): Upstream[] {
     const existing = new Map(this.upstreams.map((u) => [u.origin, u]));
     const kept = new Set<string>();
     this.upstreams = origins.map((origin) => {
       kept.add(origin);
       return existing.get(origin) ?? createUpstream(origin, this.connectionOptions);
     });
-    for (const [origin, upstream] of existing) {
-      if (!kept.has(origin)) upstream.connections.close();
-    }
+    const removed = [...existing.values()].filter((u) => !kept.has(u.origin));
+    for (const upstream of removed) upstream.connections.close();
+    return removed;
+  }
+
+  get members(): readonly Upstream[] {
+    return this.upstreams;
   }
 
   get size(): number {
