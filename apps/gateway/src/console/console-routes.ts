@@ -25,10 +25,14 @@ export class ConsoleRoutes {
   private readonly figures: Figures;
   private readonly control: { pool: Pool; origin: string } | undefined;
 
-  constructor(config: AppConfig, pools: { auth: UpstreamPool; resource: UpstreamPool }) {
+  constructor(
+    config: AppConfig,
+    pools: { auth: UpstreamPool; resource: UpstreamPool },
+    assetsDir?: string,
+  ) {
     const env = config.env;
     this.feed = new ConsoleFeed(pools, { maxWatchers: env.CONSOLE_MAX_WATCHERS });
-    this.assets = loadAssets();
+    this.assets = loadAssets(assetsDir);
     this.figures = new Figures(env.CONSOLE_FIGURES_DIR);
     if (env.CONSOLE_CONTROL_URL) {
       const origin = new URL(env.CONSOLE_CONTROL_URL).origin;
