@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request } from 'undici';
 import type { UpstreamPool } from '../upstreams/upstream-pool.js';
 
 /** One proxied request as the console shows it. Never a credential: only its kind. */
@@ -28,6 +29,9 @@ const FLUSH_MS = 50;
 const MAX_PENDING = 2000;
 const SNAPSHOT_MS = 1000;
 const HEARTBEAT_MS = 15_000;
+/** A replica's /metrics that takes longer is left out of that second's figure. */
+const SCRAPE_TIMEOUT_MS = 500;
+const ROUND_TRIPS = 'authfarm_store_round_trips_total{';
 
 /**
  * The console's live feed (server-sent events): every request the gateway proxies, and once a
@@ -41,6 +45,10 @@ export class ConsoleFeed {
   private flushTimer: NodeJS.Timeout | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Per lane: requests proxied to it, and its own round-trip counter, at the last snapshot. */
+  private readonly sent = new Map<string, number>();
+  private readonly measured = new Map<string, { sent: number; roundTrips: number }>();
+  private readonly perRequest = new Map<string, number | null>();
 
   constructor(
     private readonly pools: { auth: UpstreamPool; resource: UpstreamPool },
@@ -69,11 +77,17 @@ export class ConsoleFeed {
       this.watchers.delete(res);
       if (!this.watching) this.stopTimers();
     });
-    this.snapshotTimer ??= setInterval(() => this.broadcast(this.snapshot()), SNAPSHOT_MS);
+    this.snapshotTimer ??= setInterval(
+      () => void this.measureLanes().then(() => this.broadcast(this.snapshot())),
+      SNAPSHOT_MS,
+    );
     this.heartbeatTimer ??= setInterval(() => this.broadcast(': keep-alive\n\n'), HEARTBEAT_MS);
   }
 
   publish(event: FeedRequest): void {
+    if (event.route === 'api' && event.lane) {
+      this.sent.set(event.lane, (this.sent.get(event.lane) ?? 0) + 1);
+    }
     if (this.pending.length >= MAX_PENDING) {
       this.dropped++;
       return;
@@ -103,11 +117,34 @@ export class ConsoleFeed {
     }
   }
 
+  /**
+   * Store round trips per request, measured: each replica's own counter (what its credential
+   * checks cost) over the requests the gateway sent it since the last second. Only while someone
+   * watches, and off the request path.
+   */
+  private async measureLanes(): Promise<void> {
+    await Promise.all(
+      this.pools.resource.members.map(async ({ origin }) => {
+        const roundTrips = await scrapeRoundTrips(origin);
+        const sent = this.sent.get(origin) ?? 0;
+        const last = this.measured.get(origin);
+        if (roundTrips === undefined) return void this.perRequest.set(origin, null);
+        if (last && sent > last.sent) {
+          this.perRequest.set(origin, (roundTrips - last.roundTrips) / (sent - last.sent));
+        }
+        this.measured.set(origin, { sent, roundTrips });
+      }),
+    );
+  }
+
   private snapshot(): string {
     const members = (pool: UpstreamPool) =>
       pool.members.map((u) => ({ origin: u.origin, healthy: u.healthy, inflight: u.inflight }));
     const data = {
-      lanes: members(this.pools.resource),
+      lanes: members(this.pools.resource).map((lane) => ({
+        ...lane,
+        roundTripsPerRequest: this.perRequest.get(lane.origin) ?? null,
+      })),
       auth: members(this.pools.auth),
       dropped: this.dropped,
     };
@@ -120,6 +157,27 @@ export class ConsoleFeed {
     clearInterval(this.heartbeatTimer);
     this.flushTimer = this.snapshotTimer = this.heartbeatTimer = undefined;
     this.pending = [];
+    this.measured.clear();
+    this.perRequest.clear();
+  }
+}
+
+/** The sum of a replica's store round-trip counter, or undefined when it does not answer. */
+async function scrapeRoundTrips(origin: string): Promise<number | undefined> {
+  try {
+    const reply = await request(`${origin}/metrics`, {
+      headersTimeout: SCRAPE_TIMEOUT_MS,
+      bodyTimeout: SCRAPE_TIMEOUT_MS,
+    });
+    const text = await reply.body.text();
+    if (reply.statusCode !== 200) return undefined;
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith(ROUND_TRIPS)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
+  } catch {
+    return undefined;
   }
 }
 
