@@ -7,6 +7,8 @@ import { AppConfig } from '@authfarm/config';
 import { generateKeyEncryptionKey, generateKeyMaterial } from '@authfarm/keys';
 import { FarmControls, type StoreName } from './farm-controls.js';
 import { FaultProxy } from './fault-proxy.js';
+import { sendUpstreams } from './gateway-members.js';
+import { runKeys } from './keys-command.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { ensurePostgres, ensureRedis, findFreePort, type StoreHandle } from './stores.js';
 
@@ -284,7 +286,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
           children.push(...auths, ...replicas);
           await tellGateway();
         },
-        keys: (args) => runKeys(farm.authEnv, args),
+        keys: (args) => runKeys(SCRIPTS.keys, farm.authEnv, args),
       });
       control = { url: await controls.listen() };
       cleanups.push(() => controls.close());
@@ -298,49 +300,6 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     await stop();
     throw error;
   }
-}
-
-/** Replaces the gateway's members and resolves once it has applied them (and drained removed ones). */
-function sendUpstreams(
-  gateway: ServiceProcess,
-  upstreams: { auth: string[]; resource: string[] },
-): Promise<void> {
-  const id = Math.random().toString(36).slice(2);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      gateway.child.off('message', onMessage);
-      reject(new Error('the gateway did not apply the new members within 15 s'));
-    }, 15_000);
-    const onMessage = (message: { type?: string; id?: string }) => {
-      if (message.type !== 'upstreams-applied' || message.id !== id) return;
-      clearTimeout(timer);
-      gateway.child.off('message', onMessage);
-      resolve();
-    };
-    gateway.child.on('message', onMessage);
-    gateway.child.send({ type: 'upstreams', id, ...upstreams });
-  });
-}
-
-/** `npm run keys -- <args>` with the auth service's configuration; resolves with its output. */
-function runKeys(env: Record<string, string>, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [SCRIPTS.keys, ...args],
-      { env: { ...env, LOG_LEVEL: 'warn', NO_COLOR: '1' }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        // The command's own lines only, not the Nest client's start-up chatter.
-        const own = (text: string) =>
-          text
-            .split('\n')
-            .filter((line) => line && !line.startsWith('[Nest]'))
-            .join('\n');
-        if (error) reject(new Error(`keys ${args[0]} failed: ${own(stderr) || own(stdout)}`));
-        else resolve(own(stdout));
-      },
-    );
-  });
 }
 
 /**
