@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 // Import boundaries (docs/architecture.md): libs are imported through their @authfarm/<lib>
 // alias only; libs never import apps; an app never imports another app.
-const APPS = ['auth', 'bench', 'farm', 'gateway', 'resource'];
+const APPS = ['auth', 'bench', 'demo', 'farm', 'gateway', 'resource'];
 const THROUGH_ALIAS = [
   {
     group: ['**/libs/*/src/**', '../../libs/**'],
@@ -46,5 +46,17 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     languageOptions: { globals: globals.node },
+  },
+  // The console's browser code: DOM globals, typed against its own tsconfig (no Node types).
+  {
+    files: ['apps/gateway/console/**/*.ts'],
+    languageOptions: {
+      globals: globals.browser,
+      parserOptions: {
+        projectService: false,
+        project: './tsconfig.console.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
   },
 );

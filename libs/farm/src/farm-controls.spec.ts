@@ -11,7 +11,8 @@ const replica = (i: number) => ({ name: `resource-${i}`, url: `http://127.0.0.1:
 
 function controlsFor(options: { adminToken?: string; slow?: Promise<void> } = {}) {
   const calls: string[] = [];
-  const farm = { replicas: [replica(1), replica(2)], auths: [] } as unknown as Farm;
+  const replicas = [replica(1), replica(2)];
+  const farm = { replicas, auths: [] } as unknown as Farm;
   const redis = { up: true } as FaultProxy;
   const hooks: FarmHooks = {
     config: new AppConfig('farm', {}),
@@ -22,11 +23,11 @@ function controlsFor(options: { adminToken?: string; slow?: Promise<void> } = {}
     addReplica: async () => {
       calls.push('add');
       await options.slow;
-      farm.replicas.push(replica(farm.replicas.length + 1));
+      replicas.push(replica(replicas.length + 1));
     },
     removeReplica: async () => {
       calls.push('remove');
-      farm.replicas.pop();
+      replicas.pop();
     },
     restartWith: async (settings, authCount) => {
       calls.push(`restart ${JSON.stringify(settings)} ${authCount}`);
