@@ -9,7 +9,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # Native modules come prebuilt (optional per-platform packages): no install script has to run.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.console.json ./
+COPY scripts/build-console.js ./scripts/
 COPY libs ./libs
 COPY apps ./apps
 RUN npm run build

@@ -12,6 +12,7 @@ export async function startTestFarm(
   env: Record<string, string> = {},
   replicaEnv: Record<string, string> = {},
   lines: string[] = [],
+  options: { controls?: boolean } = {},
 ): Promise<Farm> {
   const stores = testEnv();
   try {
@@ -28,6 +29,7 @@ export async function startTestFarm(
         ...env,
       },
       replicaEnv,
+      controls: options.controls,
       log: (line) => lines.push(line),
     });
   } catch (error) {

@@ -25,6 +25,8 @@ export interface FarmState {
   modes: string[];
   defaultMode: string;
   jwtTtlSeconds: number;
+  /** How long past `exp` the replicas still accept a token (clock skew). */
+  jwtLeewaySeconds: number;
   sessionStore: SessionStoreKind;
   replicas: Array<{ name: string; url: string }>;
   auths: Array<{ name: string; url: string }>;
@@ -82,6 +84,7 @@ export class FarmControls {
       modes: [...config.env.AUTH_MODES],
       defaultMode: config.defaultMode,
       jwtTtlSeconds: config.env.JWT_TTL,
+      jwtLeewaySeconds: config.env.JWT_LEEWAY,
       sessionStore: this.sessionStore,
       replicas: farm.replicas.map(named),
       auths: farm.auths.map(named),
