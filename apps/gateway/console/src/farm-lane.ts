@@ -86,7 +86,7 @@ export class LaneView {
     this.inflight.textContent = inflight === undefined ? '' : `${inflight} in flight`;
     this.cost.textContent =
       typeof roundTrips === 'number'
-        ? `${roundTrips.toFixed(2)} store round trips per request`
+        ? `${roundTrips.toFixed(2)} store round trips per request (measured, last second)`
         : '';
   }
 

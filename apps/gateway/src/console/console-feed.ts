@@ -129,9 +129,11 @@ export class ConsoleFeed {
         const sent = this.sent.get(origin) ?? 0;
         const last = this.measured.get(origin);
         if (roundTrips === undefined) return void this.perRequest.set(origin, null);
-        if (last && sent > last.sent) {
-          this.perRequest.set(origin, (roundTrips - last.roundTrips) / (sent - last.sent));
-        }
+        // No request in the last second: no figure, rather than a stale one.
+        this.perRequest.set(
+          origin,
+          last && sent > last.sent ? (roundTrips - last.roundTrips) / (sent - last.sent) : null,
+        );
         this.measured.set(origin, { sent, roundTrips });
       }),
     );
