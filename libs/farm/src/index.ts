@@ -1,11 +1,6 @@
 export { startFarm, type Farm, type FarmOptions } from './farm.js';
-export {
-  FarmControls,
-  MAX_REPLICAS,
-  type FarmHooks,
-  type FarmState,
-  type StoreName,
-} from './farm-controls.js';
+export { MAX_REPLICAS } from './farm-control-server.js';
+export { FarmControls, type FarmHooks, type FarmState, type StoreName } from './farm-controls.js';
 export { FaultProxy } from './fault-proxy.js';
 export {
   spawnService,
