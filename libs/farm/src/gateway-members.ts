@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ServiceProcess } from './service-process.js';
 
 /** Replaces the gateway's members and resolves once it has applied them (and drained removed ones). */
@@ -5,7 +6,7 @@ export function sendUpstreams(
   gateway: ServiceProcess,
   upstreams: { auth: string[]; resource: string[] },
 ): Promise<void> {
-  const id = Math.random().toString(36).slice(2);
+  const id = randomUUID();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       gateway.child.off('message', onMessage);
